@@ -1,0 +1,67 @@
+{#-
+    on-run-start hook: points the `raw` schema at the files under var('raw_path').
+
+    For each table of strata_raw_tables() it creates the view raw.<table> over
+    <raw_path>/<table>.parquet, or <raw_path>/<table>.csv when there is no Parquet file, selecting
+    only the contract columns (extra columns are ignored). A missing required file or a missing
+    column stops the run here, before any model is built, with one message naming the file and the
+    column. A missing optional table becomes an empty view with the contract columns.
+-#}
+{% macro register_raw_tables() %}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set raw_path = (var('raw_path') | string).rstrip('/') -%}
+    {%- do run_query('create schema if not exists raw') -%}
+    {%- for table_name, spec in strata_raw_tables().items() -%}
+        {%- set reader = strata_raw_reader(raw_path, table_name) -%}
+        {%- if reader is none and spec.required -%}
+            {{ exceptions.raise_compiler_error(
+                "Strata: required raw table '" ~ table_name ~ "' not found: expected "
+                ~ raw_path ~ "/" ~ table_name ~ ".parquet or " ~ raw_path ~ "/" ~ table_name
+                ~ ".csv (set the dbt var raw_path to the folder holding your raw files)."
+            ) }}
+        {%- elif reader is none -%}
+            {%- set select_sql -%}
+                select
+                {%- for column_name in spec.columns %}
+                    cast(null as varchar) as {{ column_name }}{{ ',' if not loop.last }}
+                {%- endfor %}
+                where false
+            {%- endset -%}
+        {%- else -%}
+            {%- set found = run_query('describe select * from ' ~ reader.sql) -%}
+            {%- set found_columns = found.columns['column_name'].values() | map('lower') | list -%}
+            {%- set missing = spec.columns | reject('in', found_columns) | list -%}
+            {%- if missing -%}
+                {{ exceptions.raise_compiler_error(
+                    "Strata: raw file " ~ reader.path ~ " is missing required column(s) "
+                    ~ missing | join(', ') ~ " (found: " ~ found_columns | join(', ')
+                    ~ "). See the README's raw input contract."
+                ) }}
+            {%- endif -%}
+            {%- set select_sql -%}
+                select {{ spec.columns | join(', ') }} from {{ reader.sql }}
+            {%- endset -%}
+        {%- endif -%}
+        {%- do run_query('create or replace view raw.' ~ table_name ~ ' as ' ~ select_sql) -%}
+    {%- endfor -%}
+{% endmacro %}
+
+
+{#- The file that holds a raw table and the table function that reads it, or none. -#}
+{% macro strata_raw_reader(raw_path, table_name) %}
+    {%- for extension in ['parquet', 'csv'] -%}
+        {%- set path = raw_path ~ '/' ~ table_name ~ '.' ~ extension -%}
+        {%- set quoted = "'" ~ path.replace("'", "''") ~ "'" -%}
+        {%- set matches = run_query('select count(*) as files from glob(' ~ quoted ~ ')') -%}
+        {%- if matches.columns['files'].values()[0] > 0 -%}
+            {%- if extension == 'parquet' -%}
+                {{ return({'path': path, 'sql': 'read_parquet(' ~ quoted ~ ')'}) }}
+            {%- else -%}
+                {{ return({'path': path, 'sql': 'read_csv(' ~ quoted ~ ', header = true, all_varchar = true)'}) }}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(none) }}
+{% endmacro %}

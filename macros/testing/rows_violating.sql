@@ -1,0 +1,22 @@
+{#-
+    Shared body of the row-level generic tests in tests/generic/: the rows of `model` for which
+    `condition` is not true (false or null). A test fails when it returns rows.
+-#}
+{% macro strata_rows_violating(model, condition, where=none) %}
+    select *
+    from {{ model }}
+    where not coalesce(({{ condition }}), false)
+    {%- if where %}
+        and ({{ where }})
+    {%- endif %}
+{% endmacro %}
+
+
+{#- Checks a generic test argument and stops compilation with a clear message when it is missing. -#}
+{% macro strata_require_argument(test_name, argument_name, value) %}
+    {%- if value is none or (value is string and value | trim == '') -%}
+        {{ exceptions.raise_compiler_error(
+            "Strata test " ~ test_name ~ ": argument '" ~ argument_name ~ "' is required."
+        ) }}
+    {%- endif -%}
+{% endmacro %}

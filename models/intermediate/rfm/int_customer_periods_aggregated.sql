@@ -1,0 +1,65 @@
+{#-
+    Transactions aggregated per customer and snapshot period, the one pass over the transactions
+    that the tier history needs. A transaction dated d on or before as_of_date belongs to the
+    first snapshot on or after d: the end of d's month, capped at as_of_date, and never before
+    the first snapshot (a refund older than the first purchase counts in the first period).
+    Transactions after as_of_date are left out.
+-#}
+with
+
+transactions as (
+
+    select * from {{ ref('fct_transactions') }}
+
+),
+
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates') }}
+
+),
+
+bounds as (
+
+    select
+        min(snapshot_date) as first_snapshot_date,
+        max(snapshot_date) as as_of_date
+
+    from snapshot_dates
+
+),
+
+transactions_in_periods as (
+
+    select
+        transactions.customer_id,
+        transactions.transaction_date,
+        transactions.amount,
+        transactions.is_purchase,
+        greatest(
+            bounds.first_snapshot_date,
+            least(cast({{ dbt.last_day('transactions.transaction_date', 'month') }} as date), bounds.as_of_date)
+        ) as snapshot_date
+
+    from transactions
+    cross join bounds
+    where transactions.transaction_date <= bounds.as_of_date
+
+),
+
+customer_periods as (
+
+    select
+        customer_id,
+        snapshot_date,
+        sum(case when is_purchase then 1 else 0 end) as purchases,
+        sum(amount) as net_amount,
+        min(case when is_purchase then transaction_date end) as first_purchase_date,
+        max(case when is_purchase then transaction_date end) as last_purchase_date
+
+    from transactions_in_periods
+    group by customer_id, snapshot_date
+
+)
+
+select * from customer_periods

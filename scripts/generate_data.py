@@ -1,0 +1,675 @@
+#!/usr/bin/env python3
+"""Deterministic demo-data generator for Strata.
+
+Writes the three raw tables of the README's raw input contract -- ``transactions``,
+``customers`` and ``events`` -- as Parquet or CSV files into one folder::
+
+    python scripts/generate_data.py --out data/raw --customers 5000 --months 24 \\
+        --end-date 2025-06-30 --seed 42 --format parquet
+
+The data are synthetic but shaped like a real shop:
+
+* customers sign up over the whole window (about a fifth of them before it, with a mild
+  growth trend inside it); some never buy, some churned before the window started;
+* every customer has an active lifetime (churn) after which they stop buying; about a quarter
+  never churn;
+* among buyers about 47% buy exactly once, the rest have a heavy-tailed purchase rate, so a
+  few buy very often;
+* purchase amounts are lognormal around a customer-level spend propensity;
+* purchases follow seasonality (Nov/Dec peak, summer dip, busier weekends, a daily rhythm);
+* about 3% of purchases are refunded a few days later by a negative row of the same or a smaller
+  amount, and about 0.1% of purchases come with an extra zero-amount row;
+* about a third of the active customers also have events (``feature_use`` / ``content_view``),
+  a few per active month.
+
+All transactions fall inside the ``--months`` calendar months that end with ``--end-date``
+(inclusive); the latest purchase is on ``--end-date`` itself. The output depends only on the
+arguments: every chunk of customers draws from its own ``numpy.random.Generator(PCG64)``
+seeded from ``(seed, chunk index)``, chunks are written in order, and nothing reads the clock
+except the elapsed-time report. Only numpy and pyarrow are used; generation is vectorised per
+chunk of customers and written with streaming writers, so memory stays bounded at any size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+# --------------------------------------------------------------------------------------------
+# Constants
+# --------------------------------------------------------------------------------------------
+
+TABLES: tuple[str, ...] = ("transactions", "customers", "events")
+FORMATS: tuple[str, ...] = ("parquet", "csv")
+
+#: Customers per generated chunk. A fixed constant: the output depends on it, so changing it
+#: changes the data (but never between two runs of the same code and arguments).
+CHUNK_CUSTOMERS = 100_000
+
+#: Zero-padded id widths (digits after the prefix). Fixed, so ids of one table always have the
+#: same length and sort in creation order: customers up to 99,999,999, transactions and events
+#: up to 999,999,999 rows (i.e. well beyond 100M rows).
+CUSTOMER_ID_DIGITS = 8
+TRANSACTION_ID_DIGITS = 9
+EVENT_ID_DIGITS = 9
+MAX_CUSTOMERS = 10**CUSTOMER_ID_DIGITS - 1
+
+SECONDS_PER_DAY = 86_400
+DAYS_PER_MONTH = 30.4375
+
+# Customer behaviour.
+SHARE_SIGNUP_BEFORE_WINDOW = 0.20  # signed up before the first month of the window
+MAX_DAYS_BEFORE_WINDOW = 3 * 365  # how far before the window the earliest signups are
+SHARE_NEVER_BUY = 0.12  # registered but never buy anything
+SHARE_NEVER_CHURN = 0.25  # stay active until the end of the window
+MEAN_LIFETIME_DAYS = 300.0  # mean active lifetime of the others (exponential, +14 days)
+SHARE_ONE_TIME = 0.47  # of the customers who buy in the window, buy exactly once
+REPEAT_RATE_MEDIAN = 1.3  # purchases per active month (median, lognormal) of repeat buyers
+REPEAT_RATE_SIGMA = 1.1
+MAX_PURCHASES_PER_DAY = 1.0  # cap on a customer's purchases per active day
+
+# Amounts (currency units; lognormal).
+SPEND_MEDIAN = 38.0  # median of the customer-level spend propensity
+SPEND_CUSTOMER_SIGMA = 0.55  # spread of propensity between customers
+SPEND_PURCHASE_SIGMA = 0.50  # spread of one customer's purchases around their propensity
+SHARE_PRICE_POINT_99 = 0.35  # amounts rounded to a .99 price point
+MIN_AMOUNT_CENTS = 99
+
+# Refunds and zero rows.
+SHARE_REFUNDED = 0.03
+SHARE_FULL_REFUND = 0.65  # of refunds, refund the whole purchase (else a part of it)
+MAX_REFUND_DELAY_DAYS = 14
+SHARE_ZERO_ROW = 0.001
+
+# Events.
+SHARE_WITH_EVENTS = 0.35  # of customers active in the window
+EVENTS_RATE_SHAPE = 2.0  # gamma shape / scale of events per active month
+EVENTS_RATE_SCALE = 1.0
+EVENT_NAMES: dict[str, tuple[str, ...]] = {
+    "feature_use": ("search", "wishlist_add", "cart_add", "compare", "review_submit"),
+    "content_view": ("home", "product_page", "category_page", "promo_page", "help_center"),
+}
+SHARE_FEATURE_USE = 0.45
+
+# Seasonality: January .. December, Monday .. Sunday, hour 0 .. 23 (UTC).
+MONTH_WEIGHTS = np.array([0.85, 0.85, 0.95, 1.00, 1.00, 0.90, 0.78, 0.80, 0.95, 1.05, 1.35, 1.60])
+WEEKDAY_WEIGHTS = np.array([0.95, 0.95, 0.95, 1.00, 1.05, 1.15, 1.10])
+HOUR_WEIGHTS = np.array(
+    [2, 1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 7, 6, 6, 6, 7, 8, 9, 10, 9, 7, 4], dtype=float
+)
+SIGNUP_GROWTH = 0.6  # the signup rate grows linearly by this factor across the window
+
+COUNTRIES: tuple[tuple[str, str, int, float], ...] = (
+    # (ISO code, calling code, digits of the national number, weight)
+    ("US", "1", 10, 0.30),
+    ("GB", "44", 10, 0.12),
+    ("DE", "49", 11, 0.11),
+    ("FR", "33", 9, 0.09),
+    ("NL", "31", 9, 0.05),
+    ("ES", "34", 9, 0.05),
+    ("IT", "39", 10, 0.05),
+    ("CA", "1", 10, 0.06),
+    ("AU", "61", 9, 0.05),
+    ("SE", "46", 9, 0.03),
+    ("PL", "48", 9, 0.03),
+    ("BR", "55", 11, 0.03),
+    ("JP", "81", 10, 0.02),
+    ("CN", "86", 11, 0.01),
+)
+FIRST_NAMES: tuple[str, ...] = (
+    "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Sophia", "Elijah", "Mia", "Lucas",
+    "Hannah", "Mateo", "Chloe", "Felix", "Ines", "Hugo", "Lena", "Jonas", "Sara", "Marco",
+    "Giulia", "Pablo", "Lucia", "Anna", "Jan", "Zofia", "Lars", "Freya", "Yuki", "Haruto",
+    "Wei", "Mei", "Aisha", "Omar", "Priya", "Arjun", "Chen", "Ana", "Joao", "Camille",
+)  # fmt: skip
+LAST_NAMES: tuple[str, ...] = (
+    "Smith", "Johnson", "Brown", "Garcia", "Miller", "Davis", "Wilson", "Taylor", "Clark",
+    "Lewis", "Walker", "Young", "Müller", "Schmidt", "Schneider", "Fischer", "Martin",
+    "Bernard", "Dubois", "Moreau", "de Vries", "Jansen", "Rossi", "Russo", "Ferrari",
+    "Fernández", "López", "Novak", "Kowalski", "Nowak", "Andersson", "Johansson", "Sato",
+    "Suzuki", "Wang", "Li", "Zhang", "Silva", "Santos", "O'Brien",
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# Calendar
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The generation window and its per-day sampling weights.
+
+    Days are counted from ``start`` (day 0, the first day of the first month) to ``end``
+    (day ``n_days - 1``, the ``--end-date``).
+    """
+
+    start: dt.date
+    end: dt.date
+    n_days: int
+    start_epoch_day: int  # days from 1970-01-01 to ``start``
+    purchase_cum: np.ndarray  # float64[n_days + 1]: cumulative purchase-day weights, from 0
+    signup_cum: np.ndarray  # float64[n_days + 1]: cumulative signup-day weights, from 0
+    hour_cum: np.ndarray  # float64[24]: cumulative hour-of-day probabilities
+
+
+def window_start(end: dt.date, months: int) -> dt.date:
+    """Return the first day of the first of ``months`` calendar months ending with ``end``."""
+    index = end.year * 12 + (end.month - 1) - (months - 1)
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def build_calendar(end: dt.date, months: int) -> Calendar:
+    """Build the :class:`Calendar` of the window of ``months`` months ending at ``end``."""
+    start = window_start(end, months)
+    n_days = (end - start).days + 1
+    start_epoch_day = (start - dt.date(1970, 1, 1)).days
+    epoch_days = start_epoch_day + np.arange(n_days, dtype=np.int64)
+    month_of_year = epoch_days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
+    weekday = (epoch_days + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
+    purchase_w = MONTH_WEIGHTS[month_of_year] * WEEKDAY_WEIGHTS[weekday]
+    signup_w = purchase_w * (1.0 + SIGNUP_GROWTH * np.arange(n_days) / max(n_days - 1, 1))
+    hour_cum = np.cumsum(HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
+    hour_cum[-1] = 1.0
+    return Calendar(
+        start=start,
+        end=end,
+        n_days=n_days,
+        start_epoch_day=start_epoch_day,
+        purchase_cum=np.concatenate(([0.0], np.cumsum(purchase_w))),
+        signup_cum=np.concatenate(([0.0], np.cumsum(signup_w))),
+        hour_cum=hour_cum,
+    )
+
+
+def sample_days(
+    rng: np.random.Generator, cum: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
+    """Draw one day in ``[lo, hi]`` (inclusive, per element) with the weights behind ``cum``.
+
+    ``cum`` is the cumulative weight array starting at 0 (length ``n_days + 1``); day ``d``
+    owns the interval ``[cum[d], cum[d + 1])``. Inverse-CDF sampling, fully vectorised.
+    """
+    low = cum[lo]
+    u = low + rng.random(lo.shape[0]) * (cum[hi + 1] - low)
+    days = np.searchsorted(cum, u, side="right") - 1
+    return np.clip(days, lo, hi)
+
+
+def sample_seconds_of_day(rng: np.random.Generator, cal: Calendar, n: int) -> np.ndarray:
+    """Draw ``n`` seconds-of-day (0..86399) following the daily rhythm ``HOUR_WEIGHTS``."""
+    hours = np.searchsorted(cal.hour_cum, rng.random(n), side="right")
+    hours = np.minimum(hours, 23)
+    return hours * 3600 + rng.integers(0, 3600, size=n)
+
+
+# --------------------------------------------------------------------------------------------
+# Chunk generation (pure numpy, ids are assigned later when writing in order)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Chunk:
+    """Generated data of one chunk of customers, without transaction / event ids."""
+
+    first_customer: int  # 1-based number of the first customer of the chunk
+    signup_epoch_day: np.ndarray  # int32[n_customers]
+    country: np.ndarray  # int64[n_customers], index into COUNTRIES
+    phone_number: np.ndarray  # int64[n_customers], national number (no leading 0)
+    first_name: np.ndarray  # int64[n_customers], index into FIRST_NAMES
+    last_name: np.ndarray  # int64[n_customers], index into LAST_NAMES
+    tx_customer: np.ndarray  # int64[n_tx], customer number (1-based, global)
+    tx_epoch_second: np.ndarray  # int64[n_tx], seconds since 1970-01-01 (UTC)
+    tx_cents: np.ndarray  # int64[n_tx], amount in cents (negative = refund)
+    ev_customer: np.ndarray  # int64[n_ev]
+    ev_epoch_second: np.ndarray  # int64[n_ev]
+    ev_name: np.ndarray  # int64[n_ev], index into the flattened EVENT_NAMES
+
+    @property
+    def n_customers(self) -> int:
+        """Number of customers in the chunk."""
+        return int(self.signup_epoch_day.shape[0])
+
+
+def chunk_rng(seed: int, chunk_index: int) -> np.random.Generator:
+    """Return the independent random generator of one chunk (depends on seed and index only)."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, chunk_index])))
+
+
+def generate_chunk(
+    cal: Calendar, seed: int, chunk_index: int, first_customer: int, n: int
+) -> Chunk:
+    """Generate customers ``first_customer .. first_customer + n - 1`` and their activity."""
+    rng = chunk_rng(seed, chunk_index)
+    last_day = cal.n_days - 1
+
+    # --- customers: signup, lifetime, kind -----------------------------------------------
+    before = rng.random(n) < SHARE_SIGNUP_BEFORE_WINDOW
+    signup_in = sample_days(
+        rng, cal.signup_cum, np.zeros(n, dtype=np.int64), np.full(n, last_day, dtype=np.int64)
+    )
+    signup_before = -rng.integers(1, MAX_DAYS_BEFORE_WINDOW + 1, size=n)
+    signup_day = np.where(before, signup_before, signup_in)
+
+    never_churn = rng.random(n) < SHARE_NEVER_CHURN
+    lifetime = 14 + np.floor(rng.exponential(MEAN_LIFETIME_DAYS, size=n)).astype(np.int64)
+    lifetime = np.where(never_churn, 10 * MAX_DAYS_BEFORE_WINDOW + cal.n_days, lifetime)
+    active_lo = np.maximum(signup_day, 0)
+    active_hi = np.minimum(signup_day + lifetime, last_day)
+    active = active_hi >= active_lo
+    span_days = np.where(active, active_hi - active_lo + 1, 0)
+    span_months = span_days / DAYS_PER_MONTH
+
+    buys = active & (rng.random(n) >= SHARE_NEVER_BUY)
+    one_time = rng.random(n) < SHARE_ONE_TIME
+    rate = REPEAT_RATE_MEDIAN * np.exp(REPEAT_RATE_SIGMA * rng.standard_normal(n))
+    repeat_n = 2 + rng.poisson(rate * span_months)
+    repeat_n = np.minimum(repeat_n, np.maximum(2, np.floor(MAX_PURCHASES_PER_DAY * span_days)))
+    n_purchases = np.where(buys, np.where(one_time, 1, repeat_n), 0).astype(np.int64)
+
+    spend_mu = np.log(SPEND_MEDIAN) + SPEND_CUSTOMER_SIGMA * rng.standard_normal(n)
+
+    country_p = np.array([c[3] for c in COUNTRIES])
+    country = rng.choice(len(COUNTRIES), size=n, p=country_p / country_p.sum())
+    phone_digits = np.array([c[2] for c in COUNTRIES], dtype=np.int64)[country]
+    phone_number = rng.integers(2 * 10 ** (phone_digits - 1), 10**phone_digits)
+    first_name = rng.integers(0, len(FIRST_NAMES), size=n)
+    last_name = rng.integers(0, len(LAST_NAMES), size=n)
+
+    # --- purchases --------------------------------------------------------------------------
+    local = np.repeat(np.arange(n, dtype=np.int64), n_purchases)
+    n_p = local.shape[0]
+    p_day = sample_days(rng, cal.purchase_cum, active_lo[local], active_hi[local])
+    p_sec = sample_seconds_of_day(rng, cal, n_p)
+    if chunk_index == 0 and n_p > 0:
+        # Guarantee that the latest purchase of the data set is on the end date: move the
+        # latest purchase of the first chunk there (nothing is ever generated after it).
+        latest = int(np.argmax(p_day * SECONDS_PER_DAY + p_sec))
+        p_day[latest] = last_day
+    raw = np.exp(spend_mu[local] + SPEND_PURCHASE_SIGMA * rng.standard_normal(n_p))
+    p_cents = np.maximum(np.round(raw * 100.0).astype(np.int64), MIN_AMOUNT_CENTS)
+    price_point = rng.random(n_p) < SHARE_PRICE_POINT_99
+    p_cents = np.where(price_point, (p_cents // 100) * 100 + 99, p_cents)
+
+    # --- refunds: a negative row 1..14 days later, never after the end date -----------------
+    refunded = np.flatnonzero(rng.random(n_p) < SHARE_REFUNDED)
+    r_day = p_day[refunded] + rng.integers(1, MAX_REFUND_DELAY_DAYS + 1, size=refunded.size)
+    r_sec = sample_seconds_of_day(rng, cal, refunded.size)
+    full = rng.random(refunded.size) < SHARE_FULL_REFUND
+    part = np.maximum(
+        np.round(p_cents[refunded] * rng.uniform(0.1, 0.9, size=refunded.size)), 1
+    ).astype(np.int64)
+    r_cents = -np.where(full, p_cents[refunded], part)
+    keep = r_day <= last_day
+    refunded, r_day, r_sec, r_cents = refunded[keep], r_day[keep], r_sec[keep], r_cents[keep]
+
+    # --- zero-amount rows: same customer and day as a purchase ------------------------------
+    zeroed = np.flatnonzero(rng.random(n_p) < SHARE_ZERO_ROW)
+    z_sec = sample_seconds_of_day(rng, cal, zeroed.size)
+
+    tx_local = np.concatenate((local, local[refunded], local[zeroed]))
+    tx_day = np.concatenate((p_day, r_day, p_day[zeroed]))
+    tx_sec = np.concatenate((p_sec, r_sec, z_sec))
+    tx_cents = np.concatenate((p_cents, r_cents, np.zeros(zeroed.size, dtype=np.int64)))
+    tx_epoch_second = (cal.start_epoch_day + tx_day) * SECONDS_PER_DAY + tx_sec
+    order = np.lexsort((tx_epoch_second, tx_local))  # by customer, then time (stable)
+
+    # --- events: a subset of the active customers, a few per active month -------------------
+    with_events = active & (rng.random(n) < SHARE_WITH_EVENTS)
+    ev_rate = rng.gamma(EVENTS_RATE_SHAPE, EVENTS_RATE_SCALE, size=n)
+    n_events = np.where(with_events, 1 + rng.poisson(ev_rate * span_months), 0).astype(np.int64)
+    ev_local = np.repeat(np.arange(n, dtype=np.int64), n_events)
+    n_e = ev_local.shape[0]
+    e_day = sample_days(rng, cal.purchase_cum, active_lo[ev_local], active_hi[ev_local])
+    e_sec = sample_seconds_of_day(rng, cal, n_e)
+    ev_epoch_second = (cal.start_epoch_day + e_day) * SECONDS_PER_DAY + e_sec
+    n_feature = len(EVENT_NAMES["feature_use"])
+    n_content = len(EVENT_NAMES["content_view"])
+    is_feature = rng.random(n_e) < SHARE_FEATURE_USE
+    ev_name = np.where(
+        is_feature,
+        rng.integers(0, n_feature, size=n_e),
+        n_feature + rng.integers(0, n_content, size=n_e),
+    )
+    ev_order = np.lexsort((ev_epoch_second, ev_local))
+
+    return Chunk(
+        first_customer=first_customer,
+        signup_epoch_day=(cal.start_epoch_day + signup_day).astype(np.int32),
+        country=country,
+        phone_number=phone_number,
+        first_name=first_name,
+        last_name=last_name,
+        tx_customer=tx_local[order] + first_customer,
+        tx_epoch_second=tx_epoch_second[order],
+        tx_cents=tx_cents[order],
+        ev_customer=ev_local[ev_order] + first_customer,
+        ev_epoch_second=ev_epoch_second[ev_order],
+        ev_name=ev_name[ev_order],
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Arrow conversion
+# --------------------------------------------------------------------------------------------
+
+TRANSACTIONS_SCHEMA = pa.schema(
+    [
+        ("transaction_id", pa.string()),
+        ("customer_id", pa.string()),
+        ("transacted_at", pa.timestamp("us")),
+        ("amount", pa.decimal128(18, 2)),
+    ]
+)
+CUSTOMERS_SCHEMA = pa.schema(
+    [
+        ("customer_id", pa.string()),
+        ("signup_date", pa.date32()),
+        ("country", pa.string()),
+        ("email", pa.string()),
+        ("phone", pa.string()),
+        ("full_name", pa.string()),
+    ]
+)
+EVENTS_SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("customer_id", pa.string()),
+        ("event_type", pa.string()),
+        ("event_name", pa.string()),
+        ("occurred_at", pa.timestamp("us")),
+    ]
+)
+SCHEMAS: dict[str, pa.Schema] = {
+    "transactions": TRANSACTIONS_SCHEMA,
+    "customers": CUSTOMERS_SCHEMA,
+    "events": EVENTS_SCHEMA,
+}
+
+
+def format_ids(prefix: str, numbers: np.ndarray, digits: int) -> pa.Array:
+    """Return ``prefix`` + zero-padded ``numbers`` (e.g. ``c00000001``) as a string array."""
+    if numbers.size and int(numbers.max()) >= 10**digits:
+        raise ValueError(f"id {prefix}{int(numbers.max())} exceeds {digits} digits")
+    padded = pc.utf8_lpad(pc.cast(pa.array(numbers, pa.int64()), pa.string()), digits, "0")
+    return pc.binary_join_element_wise(prefix, padded, "")
+
+
+def cents_to_decimal(cents: np.ndarray) -> pa.Array:
+    """Return int64 ``cents`` as an exact ``decimal128(18, 2)`` array (no float rounding)."""
+    words = np.empty((cents.shape[0], 2), dtype=np.int64)  # little-endian 128-bit integers
+    words[:, 0] = cents
+    words[:, 1] = cents >> 63  # sign extension
+    return pa.Array.from_buffers(pa.decimal128(18, 2), cents.shape[0], [None, pa.py_buffer(words)])
+
+
+def epoch_seconds_to_timestamp(seconds: np.ndarray) -> pa.Array:
+    """Return seconds since the epoch as a naive (UTC) ``timestamp[us]`` array."""
+    return pa.array(seconds * 1_000_000, pa.timestamp("us"))
+
+
+_FIRST_NAMES = pa.array(FIRST_NAMES, pa.string())
+_LAST_NAMES = pa.array(LAST_NAMES, pa.string())
+_COUNTRY_CODES = pa.array([c[0] for c in COUNTRIES], pa.string())
+_CALLING_CODES = pa.array(["+" + c[1] for c in COUNTRIES], pa.string())
+_EVENT_TYPES = pa.array([t for t, names in EVENT_NAMES.items() for _ in names], pa.string())
+_EVENT_NAMES = pa.array([n for names in EVENT_NAMES.values() for n in names], pa.string())
+
+
+def customers_table(chunk: Chunk) -> pa.Table:
+    """Build the ``customers`` rows of a chunk."""
+    numbers = np.arange(chunk.first_customer, chunk.first_customer + chunk.n_customers)
+    ids = format_ids("c", numbers, CUSTOMER_ID_DIGITS)
+    phone = pc.binary_join_element_wise(
+        _CALLING_CODES.take(pa.array(chunk.country)),
+        pc.cast(pa.array(chunk.phone_number), pa.string()),
+        "",
+    )
+    full_name = pc.binary_join_element_wise(
+        _FIRST_NAMES.take(pa.array(chunk.first_name)),
+        _LAST_NAMES.take(pa.array(chunk.last_name)),
+        " ",
+    )
+    return pa.Table.from_arrays(
+        [
+            ids,
+            pa.array(chunk.signup_epoch_day, pa.date32()),
+            _COUNTRY_CODES.take(pa.array(chunk.country)),
+            pc.binary_join_element_wise(ids, "@example.com", ""),
+            phone,
+            full_name,
+        ],
+        schema=CUSTOMERS_SCHEMA,
+    )
+
+
+def transactions_table(chunk: Chunk, first_id: int) -> pa.Table:
+    """Build the ``transactions`` rows of a chunk, numbering them from ``first_id``."""
+    n = chunk.tx_customer.shape[0]
+    return pa.Table.from_arrays(
+        [
+            format_ids("t", np.arange(first_id, first_id + n), TRANSACTION_ID_DIGITS),
+            format_ids("c", chunk.tx_customer, CUSTOMER_ID_DIGITS),
+            epoch_seconds_to_timestamp(chunk.tx_epoch_second),
+            cents_to_decimal(chunk.tx_cents),
+        ],
+        schema=TRANSACTIONS_SCHEMA,
+    )
+
+
+def events_table(chunk: Chunk, first_id: int) -> pa.Table:
+    """Build the ``events`` rows of a chunk, numbering them from ``first_id``."""
+    n = chunk.ev_customer.shape[0]
+    names = pa.array(chunk.ev_name)
+    return pa.Table.from_arrays(
+        [
+            format_ids("e", np.arange(first_id, first_id + n), EVENT_ID_DIGITS),
+            format_ids("c", chunk.ev_customer, CUSTOMER_ID_DIGITS),
+            _EVENT_TYPES.take(names),
+            _EVENT_NAMES.take(names),
+            epoch_seconds_to_timestamp(chunk.ev_epoch_second),
+        ],
+        schema=EVENTS_SCHEMA,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Writers
+# --------------------------------------------------------------------------------------------
+
+
+class TableWriter(Protocol):
+    """A streaming writer of one table."""
+
+    def write(self, table: pa.Table) -> None:
+        """Append ``table`` (matching the writer's schema)."""
+
+    def close(self) -> None:
+        """Finish the file."""
+
+
+class ParquetTableWriter:
+    """Stream a table to Parquet (one row group per chunk, Snappy compressed)."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self._writer = pq.ParquetWriter(path, schema, compression="snappy")
+
+    def write(self, table: pa.Table) -> None:
+        """Append ``table`` as a row group (empty tables are skipped)."""
+        if table.num_rows:
+            self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
+
+    def close(self) -> None:
+        """Write the footer and close the file."""
+        self._writer.close()
+
+
+class CsvTableWriter:
+    """Stream a table to CSV: header row, ``YYYY-MM-DD HH:MM:SS`` timestamps, ``.`` decimals."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self._csv_schema = pa.schema(
+            [
+                pa.field(f.name, pa.timestamp("s")) if pa.types.is_timestamp(f.type) else f
+                for f in schema
+            ]
+        )
+        self._writer = pacsv.CSVWriter(
+            path,
+            self._csv_schema,
+            write_options=pacsv.WriteOptions(include_header=True, quoting_style="needed"),
+        )
+
+    def write(self, table: pa.Table) -> None:
+        """Append ``table``; timestamps are written with whole seconds."""
+        self._writer.write_table(table.cast(self._csv_schema))
+
+    def close(self) -> None:
+        """Flush and close the file."""
+        self._writer.close()
+
+
+def open_writer(fmt: str, path: Path, schema: pa.Schema) -> TableWriter:
+    """Return the streaming writer for ``fmt`` (``parquet`` or ``csv``)."""
+    if fmt == "parquet":
+        return ParquetTableWriter(path, schema)
+    if fmt == "csv":
+        return CsvTableWriter(path, schema)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    """Row counts written by :func:`generate`."""
+
+    customers: int
+    transactions: int
+    events: int
+
+
+def chunk_bounds(customers: int) -> Iterator[tuple[int, int, int]]:
+    """Yield ``(chunk_index, first_customer, size)`` for all chunks, in order."""
+    for index, first in enumerate(range(1, customers + 1, CHUNK_CUSTOMERS)):
+        yield index, first, min(CHUNK_CUSTOMERS, customers - first + 1)
+
+
+def generated_chunks(cal: Calendar, seed: int, customers: int) -> Iterator[Chunk]:
+    """Yield the chunks in order, generating the next one in a thread while one is written.
+
+    At most two chunks are in flight, so memory stays bounded; the order of the output and
+    the content of every chunk do not depend on scheduling.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: deque[Future[Chunk]] = deque()
+        for index, first, size in chunk_bounds(customers):
+            pending.append(pool.submit(generate_chunk, cal, seed, index, first, size))
+            if len(pending) > 1:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def generate(
+    out: Path, customers: int, months: int, end_date: dt.date, seed: int, fmt: str
+) -> Result:
+    """Generate the three raw tables into ``out`` and return their row counts.
+
+    Files are written under temporary names and moved into place at the end; the files of the
+    other format for the same tables are removed so that they never shadow the new ones.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
+    if not 0 <= customers <= MAX_CUSTOMERS:
+        raise ValueError(f"customers must be between 0 and {MAX_CUSTOMERS}")
+    if months < 1:
+        raise ValueError("months must be at least 1")
+    cal = build_calendar(end_date, months)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp_paths = {t: out / f".{t}.{fmt}.tmp" for t in TABLES}
+    writers = {t: open_writer(fmt, tmp_paths[t], SCHEMAS[t]) for t in TABLES}
+    n_tx = n_ev = 0
+    try:
+        for chunk in generated_chunks(cal, seed, customers):
+            writers["customers"].write(customers_table(chunk))
+            tx = transactions_table(chunk, n_tx + 1)
+            writers["transactions"].write(tx)
+            n_tx += tx.num_rows
+            ev = events_table(chunk, n_ev + 1)
+            writers["events"].write(ev)
+            n_ev += ev.num_rows
+    except BaseException:
+        for writer in writers.values():
+            writer.close()
+        for path in tmp_paths.values():
+            path.unlink(missing_ok=True)
+        raise
+    for writer in writers.values():
+        writer.close()
+    for table in TABLES:
+        for other in FORMATS:
+            if other != fmt:
+                (out / f"{table}.{other}").unlink(missing_ok=True)
+        tmp_paths[table].replace(out / f"{table}.{fmt}")
+    return Result(customers=customers, transactions=n_tx, events=n_ev)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        description="Generate deterministic Strata demo data (transactions, customers, events)."
+    )
+    parser.add_argument("--out", type=Path, default=Path("data/raw"), help="output folder")
+    parser.add_argument("--customers", type=int, default=5000, help="number of customers")
+    parser.add_argument("--months", type=int, default=24, help="calendar months of history")
+    parser.add_argument(
+        "--end-date",
+        type=dt.date.fromisoformat,
+        default=dt.date(2025, 6, 30),
+        help="last day of the history, YYYY-MM-DD (inclusive)",
+    )
+    parser.add_argument("--seed", type=int, default=42, help="random seed")
+    parser.add_argument("--format", choices=FORMATS, default="parquet", help="output format")
+    args = parser.parse_args(argv)
+    if not 0 <= args.customers <= MAX_CUSTOMERS:
+        parser.error(f"--customers must be between 0 and {MAX_CUSTOMERS}")
+    if args.months < 1:
+        parser.error("--months must be at least 1")
+    if args.seed < 0:
+        parser.error("--seed must be non-negative")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point."""
+    args = parse_args(argv)
+    started = time.perf_counter()
+    result = generate(args.out, args.customers, args.months, args.end_date, args.seed, args.format)
+    elapsed = time.perf_counter() - started
+    print(
+        f"wrote {args.out} ({args.format}): customers={result.customers} "
+        f"transactions={result.transactions} events={result.events} in {elapsed:.2f}s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Print the tier summary of a built Strata warehouse (the last step of `make demo`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import duckdb
+
+DEFAULT_PATH = "warehouse/strata.duckdb"
+
+
+def tier_summary(database_path: str) -> str:
+    """Return the tier and segment summary at as_of_date as printable text."""
+    with duckdb.connect(database_path, read_only=True) as connection:
+        as_of = connection.execute("select max(as_of_date) from marts.fct_customer_rfm").fetchone()
+        if as_of is None or as_of[0] is None:
+            return "No scored customers: there is no purchase on or before as_of_date."
+        tiers = connection.execute(
+            """
+            select tier, customers, customer_share, avg_monetary, revenue_share, migration_rate
+            from marts.rpt_tier_kpis
+            where snapshot_date = (select max(snapshot_date) from marts.rpt_tier_kpis)
+            order by tier_rank desc
+            """
+        ).fetchall()
+        segments = connection.execute(
+            """
+            select segment, count(*) as customers
+            from marts.fct_customer_rfm
+            group by segment
+            order by customers desc, segment
+            """
+        ).fetchall()
+        counts = connection.execute(
+            """
+            select
+                (select count(*) from marts.fct_transactions),
+                (select coalesce(sum(raw_rows), 0) from marts.fct_transactions_quarantined),
+                (select count(distinct snapshot_date) from marts.fct_customer_tier_history)
+            """
+        ).fetchone()
+
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1%}"
+
+    lines = [
+        f"Strata tiers as of {as_of[0]} ({database_path})",
+        f"transactions: {counts[0]} valid, {counts[1]} quarantined; snapshots: {counts[2]}",
+        "",
+        f"{'tier':<10} {'customers':>9} {'share':>7} {'avg monetary':>13} "
+        f"{'revenue share':>13} {'left tier':>9}",
+    ]
+    for tier, customers, share, avg_monetary, revenue_share, migration_rate in tiers:
+        avg = "-" if avg_monetary is None else f"{avg_monetary:,.2f}"
+        lines.append(
+            f"{tier:<10} {customers:>9} {pct(share):>7} {avg:>13} "
+            f"{pct(revenue_share):>13} {pct(migration_rate):>9}"
+        )
+    lines += ["", f"{'segment':<20} {'customers':>9}"]
+    lines += [f"{segment:<20} {customers:>9}" for segment, customers in segments]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("STRATA_DUCKDB_PATH", DEFAULT_PATH),
+        help="warehouse file (default: $STRATA_DUCKDB_PATH or warehouse/strata.duckdb)",
+    )
+    args = parser.parse_args(argv)
+    print(tier_summary(args.database))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
