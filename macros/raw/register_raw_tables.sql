@@ -4,8 +4,9 @@
     For each table of strata_raw_tables() it creates the view raw.<table> over
     <raw_path>/<table>.parquet, or <raw_path>/<table>.csv when there is no Parquet file, selecting
     only the contract columns (extra columns are ignored). A missing required file or a missing
-    column stops the run here, before any model is built, with one message naming the file and the
-    column. A missing optional table becomes an empty view with the contract columns.
+    column, an empty required file, or a file DuckDB cannot read (it reads the required tables in
+    full here) stops the run here, before any model is built, with one message naming the file.
+    A missing optional table becomes an empty view with the contract columns.
 -#}
 {% macro register_raw_tables() %}
     {%- if not execute -%}
@@ -39,6 +40,15 @@
                     ~ missing | join(', ') ~ " (found: " ~ found_columns | join(', ')
                     ~ "). See the README's raw input contract."
                 ) }}
+            {%- endif -%}
+            {%- if spec.required -%}
+                {%- set rows = run_query('select count(*) as raw_rows from ' ~ reader.sql) -%}
+                {%- if rows.columns['raw_rows'].values()[0] == 0 -%}
+                    {{ exceptions.raise_compiler_error(
+                        "Strata: required raw file " ~ reader.path ~ " has no rows. Refusing to "
+                        ~ "build tiers from an empty export."
+                    ) }}
+                {%- endif -%}
             {%- endif -%}
             {%- set select_sql -%}
                 select {{ spec.columns | join(', ') }} from {{ reader.sql }}

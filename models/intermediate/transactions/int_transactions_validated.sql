@@ -1,66 +1,18 @@
 {#-
-    Every distinct raw transaction with its verdict. Exact duplicates (same transaction_id,
-    customer_id, parsed timestamp and parsed amount, or the same raw text where a value does not
-    parse) collapse into one row; duplicate_rows counts the extra copies. reject_reason is null for
-    a valid transaction, else the first failing rule in the order below.
+    Every distinct raw transaction with its verdict (pattern: macros/raw/validate_raw_rows.sql).
+    The reject rules, in order, are the README's table of reject reasons.
 -#}
-with
-
-raw_transactions as (
-
-    select * from {{ ref('stg_raw__transactions') }}
-
-),
-
-collapsed as (
-
-    select
-        transaction_id,
-        customer_id,
-        transacted_at,
-        amount,
-        case when transacted_at is null then transacted_at_text end as bad_transacted_at_text,
-        case when amount is null then amount_text end as bad_amount_text,
-        min(transacted_at_text) as transacted_at_text,
-        min(amount_text) as amount_text,
-        count(*) as raw_rows
-
-    from raw_transactions
-    group by 1, 2, 3, 4, 5, 6
-
-),
-
-versioned as (
-
-    select
-        *,
-        count(*) over (partition by transaction_id) as versions_of_transaction_id
-
-    from collapsed
-
-),
-
-validated as (
-
-    select
-        transaction_id,
-        customer_id,
-        transacted_at_text,
-        amount_text,
-        case
-            when transaction_id is null then 'missing_transaction_id'
-            when customer_id is null then 'missing_customer_id'
-            when transacted_at is null then 'unparseable_timestamp'
-            when amount is null then 'unparseable_amount'
-            when versions_of_transaction_id > 1 then 'conflicting_duplicate'
-        end as reject_reason,
-        amount,
-        raw_rows,
-        raw_rows - 1 as duplicate_rows,
-        transacted_at
-
-    from versioned
-
-)
-
-select * from validated
+{{ strata_validate_raw_rows(
+    staged_relation=ref('stg_raw__transactions'),
+    key_column='transaction_id',
+    parsed_columns=['transaction_id', 'customer_id', 'amount', 'transacted_at'],
+    text_columns={'transacted_at_text': 'transacted_at', 'amount_text': 'amount'},
+    checks=[
+        ('missing_transaction_id', 'transaction_id is null'),
+        ('missing_customer_id', 'customer_id is null'),
+        ('unparseable_timestamp', 'transacted_at is null'),
+        ('unparseable_amount', 'amount is null'),
+        ('timestamp_before_min_date', "transacted_at < cast('" ~ var('min_transaction_date') ~ "' as date)"),
+        ('timestamp_in_future', strata_future_cutoff('transacted_at')),
+    ],
+) }}

@@ -6,15 +6,15 @@ transactions as (
 
 ),
 
-profiles as (
+validated_customers as (
 
-    select * from {{ ref('stg_raw__customers') }}
+    select * from {{ ref('int_customers_validated') }}
 
 ),
 
 events as (
 
-    select * from {{ ref('stg_raw__events') }}
+    select * from {{ ref('fct_events') }}
 
 ),
 
@@ -24,28 +24,25 @@ current_rfm as (
 
 ),
 
-customer_ids as (
-
-    select customer_id from transactions
-    union
-    select customer_id from profiles
-    where customer_id is not null
-    union
-    select customer_id from events
-    where customer_id is not null
-
-),
-
 customer_profiles as (
 
     select
         customer_id,
-        min(country) as country,
-        min(signup_date) as signup_date
+        country,
+        signup_date
 
-    from profiles
-    where customer_id is not null
-    group by customer_id
+    from validated_customers
+    where reject_reason is null
+
+),
+
+customer_ids as (
+
+    select customer_id from transactions
+    union
+    select customer_id from customer_profiles
+    union
+    select customer_id from events
 
 ),
 
