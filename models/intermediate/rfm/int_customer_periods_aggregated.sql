@@ -1,9 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ strata_delete_recomputed_snapshots() }}",
+    )
+}}
 {#-
     Transactions aggregated per customer and snapshot period, the one pass over the transactions
     that the tier history needs. A transaction dated d on or before as_of_date belongs to the
     first snapshot on or after d: the end of d's month, capped at as_of_date, and never before
     the first snapshot (a refund older than the first purchase counts in the first period).
     Transactions after as_of_date are left out.
+
+    Incremental: recomputes the periods of the snapshots on or after the recompute date, reading
+    only the transactions after the last snapshot kept.
 -#}
 with
 
@@ -23,7 +34,10 @@ bounds as (
 
     select
         min(snapshot_date) as first_snapshot_date,
-        max(snapshot_date) as as_of_date
+        max(snapshot_date) as as_of_date,
+        max(
+            case when snapshot_date < {{ strata_recompute_from_date() }} then snapshot_date end
+        ) as last_kept_snapshot_date
 
     from snapshot_dates
 
@@ -43,7 +57,12 @@ transactions_in_periods as (
 
     from transactions
     cross join bounds
-    where transactions.transaction_date <= bounds.as_of_date
+    where
+        transactions.transaction_date <= bounds.as_of_date
+        and (
+            bounds.last_kept_snapshot_date is null
+            or transactions.transaction_date > bounds.last_kept_snapshot_date
+        )
 
 ),
 
@@ -52,8 +71,8 @@ customer_periods as (
     select
         customer_id,
         snapshot_date,
-        sum(case when is_purchase then 1 else 0 end) as purchases,
-        sum(amount) as net_amount,
+        cast(sum(case when is_purchase then 1 else 0 end) as bigint) as purchases,
+        cast(sum(amount) as {{ dbt.type_numeric() }}) as net_amount,
         min(case when is_purchase then transaction_date end) as first_purchase_date,
         max(case when is_purchase then transaction_date end) as last_purchase_date
 

@@ -1,8 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ strata_delete_recomputed_snapshots() }}",
+    )
+}}
 {#-
     One row per customer and snapshot, from the customer's first period with any transaction to
     as_of_date, carrying running totals of the per-period aggregates. This is the customer x
     snapshot spine: the history never joins transactions to snapshots.
+
+    Incremental: the snapshots on or after the recompute date start from the stored totals of the
+    last snapshot kept (carried_totals; empty in a full build) and add the periods after it.
 -#}
+{%- set recompute_from = strata_recompute_from_date() %}
+
 with
 
 customer_periods as (
@@ -17,13 +30,82 @@ snapshot_dates as (
 
 ),
 
+recomputed_snapshot_dates as (
+
+    select
+        snapshot_date,
+        previous_snapshot_date,
+        is_as_of_date
+
+    from snapshot_dates
+    where snapshot_date >= {{ recompute_from }}
+
+),
+
+carried_totals as (
+
+    {% if is_incremental() -%}
+        select
+            customer_id,
+            frequency,
+            monetary,
+            first_purchase_date,
+            last_purchase_date
+
+        from {{ this }}
+        where snapshot_date = (
+            select max(snapshot_date) from {{ this }}
+            where snapshot_date < {{ recompute_from }}
+        )
+    {%- else -%}
+        select
+            cast(null as {{ dbt.type_string() }}) as customer_id,
+            cast(null as bigint) as frequency,
+            cast(null as {{ dbt.type_numeric() }}) as monetary,
+            cast(null as date) as first_purchase_date,
+            cast(null as date) as last_purchase_date
+
+        where false
+    {%- endif %}
+
+),
+
+recomputed_periods as (
+
+    select * from customer_periods
+    where snapshot_date >= {{ recompute_from }}
+
+),
+
+starting_points as (
+
+    select
+        customer_id,
+        snapshot_date
+
+    from recomputed_periods
+
+    union all
+
+    select
+        carried_totals.customer_id,
+        recomputed_snapshot_dates.snapshot_date
+
+    from carried_totals
+    cross join recomputed_snapshot_dates
+    where
+        recomputed_snapshot_dates.previous_snapshot_date is null
+        or recomputed_snapshot_dates.previous_snapshot_date < {{ recompute_from }}
+
+),
+
 customer_starts as (
 
     select
         customer_id,
         min(snapshot_date) as first_snapshot_date
 
-    from customer_periods
+    from starting_points
     group by customer_id
 
 ),
@@ -32,13 +114,13 @@ customer_snapshots as (
 
     select
         customer_starts.customer_id,
-        snapshot_dates.snapshot_date,
-        snapshot_dates.previous_snapshot_date,
-        snapshot_dates.is_as_of_date
+        recomputed_snapshot_dates.snapshot_date,
+        recomputed_snapshot_dates.previous_snapshot_date,
+        recomputed_snapshot_dates.is_as_of_date
 
     from customer_starts
-    inner join snapshot_dates
-        on customer_starts.first_snapshot_date <= snapshot_dates.snapshot_date
+    inner join recomputed_snapshot_dates
+        on customer_starts.first_snapshot_date <= recomputed_snapshot_dates.snapshot_date
 
 ),
 
@@ -49,37 +131,53 @@ customer_snapshot_periods as (
         customer_snapshots.snapshot_date,
         customer_snapshots.previous_snapshot_date,
         customer_snapshots.is_as_of_date,
-        coalesce(customer_periods.purchases, 0) as period_purchases,
-        coalesce(customer_periods.net_amount, 0) as period_net_amount,
-        customer_periods.first_purchase_date as period_first_purchase_date,
-        customer_periods.last_purchase_date as period_last_purchase_date
+        coalesce(recomputed_periods.purchases, 0) as period_purchases,
+        coalesce(recomputed_periods.net_amount, 0) as period_net_amount,
+        recomputed_periods.first_purchase_date as period_first_purchase_date,
+        recomputed_periods.last_purchase_date as period_last_purchase_date
 
     from customer_snapshots
-    left join customer_periods
+    left join recomputed_periods
         on
-            customer_snapshots.customer_id = customer_periods.customer_id
-            and customer_snapshots.snapshot_date = customer_periods.snapshot_date
+            customer_snapshots.customer_id = recomputed_periods.customer_id
+            and customer_snapshots.snapshot_date = recomputed_periods.snapshot_date
 
 ),
 
 accumulated as (
 
     select
-        customer_id,
-        snapshot_date,
-        previous_snapshot_date,
-        is_as_of_date,
-        period_purchases,
-        cast(period_net_amount as {{ dbt.type_numeric() }}) as period_net_amount,
-        sum(period_purchases) over customer_to_date as frequency,
-        cast(sum(period_net_amount) over customer_to_date as {{ dbt.type_numeric() }}) as monetary,
-        min(period_first_purchase_date) over customer_to_date as first_purchase_date,
-        max(period_last_purchase_date) over customer_to_date as last_purchase_date
+        customer_snapshot_periods.customer_id,
+        customer_snapshot_periods.snapshot_date,
+        customer_snapshot_periods.previous_snapshot_date,
+        customer_snapshot_periods.is_as_of_date,
+        cast(customer_snapshot_periods.period_purchases as bigint) as period_purchases,
+        cast(customer_snapshot_periods.period_net_amount as {{ dbt.type_numeric() }}) as period_net_amount,
+        cast(
+            coalesce(carried_totals.frequency, 0)
+            + sum(customer_snapshot_periods.period_purchases) over customer_to_date
+            as bigint
+        ) as frequency,
+        cast(
+            coalesce(carried_totals.monetary, 0)
+            + sum(customer_snapshot_periods.period_net_amount) over customer_to_date
+            as {{ dbt.type_numeric() }}
+        ) as monetary,
+        coalesce(
+            carried_totals.first_purchase_date,
+            min(customer_snapshot_periods.period_first_purchase_date) over customer_to_date
+        ) as first_purchase_date,
+        coalesce(
+            max(customer_snapshot_periods.period_last_purchase_date) over customer_to_date,
+            carried_totals.last_purchase_date
+        ) as last_purchase_date
 
     from customer_snapshot_periods
+    left join carried_totals
+        on customer_snapshot_periods.customer_id = carried_totals.customer_id
     window customer_to_date as (
-        partition by customer_id
-        order by snapshot_date
+        partition by customer_snapshot_periods.customer_id
+        order by customer_snapshot_periods.snapshot_date
         rows between unbounded preceding and current row
     )
 

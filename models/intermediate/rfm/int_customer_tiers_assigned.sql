@@ -1,16 +1,33 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ strata_delete_recomputed_snapshots() }}",
+    )
+}}
 {#-
     One row per scored customer per snapshot: the scores mapped to their cell, tier and segment
     (int_rfm_cells_mapped), the recency bucket (seed recency_buckets), and the tier the customer
     had at the previous snapshot. The marts fct_customer_rfm, fct_customer_tier_history,
     fct_tier_migrations and rpt_tier_kpis all read this model.
+
+    Incremental: scores only the snapshots on or after the recompute date (the scoring view's
+    windows are partitioned by snapshot_date, so the filter applies before them); the tier at the
+    last snapshot kept comes from the stored rows.
 -#}
+-- depends_on: {{ ref('int_snapshot_dates') }}
+{%- set recompute_from = strata_recompute_from_date() %}
+
 with
 
 scored_customers as (
 
     select * from {{ ref('int_customer_rfm_scored') }}
+    where snapshot_date >= {{ recompute_from }}
 
 ),
+
 
 rfm_cells as (
 
@@ -60,39 +77,84 @@ classified as (
 
 ),
 
-with_previous_tier as (
+stored_tiers as (
+
+    {% if is_incremental() -%}
+        select
+            customer_id,
+            tier,
+            tier_rank,
+            snapshot_date
+
+        from {{ this }}
+        where snapshot_date = (
+            select max(snapshot_date) from {{ this }}
+            where snapshot_date < {{ recompute_from }}
+        )
+    {%- else -%}
+        select
+            cast(null as {{ dbt.type_string() }}) as customer_id,
+            cast(null as {{ dbt.type_string() }}) as tier,
+            cast(null as integer) as tier_rank,
+            cast(null as date) as snapshot_date
+
+        where false
+    {%- endif %}
+
+),
+
+known_tiers as (
 
     select
         customer_id,
         tier,
-        case
-            when lag(snapshot_date) over customer_snapshots = previous_snapshot_date
-                then lag(tier) over customer_snapshots
-        end as previous_tier,
-        segment,
-        rfm_cell,
-        recency_bucket,
         tier_rank,
-        case
-            when lag(snapshot_date) over customer_snapshots = previous_snapshot_date
-                then lag(tier_rank) over customer_snapshots
-        end as previous_tier_rank,
-        recency_days,
-        frequency,
-        monetary,
-        period_net_amount,
-        r_score,
-        f_score,
-        m_score,
-        rfm_score,
-        is_as_of_date,
-        snapshot_date,
-        previous_snapshot_date,
-        first_purchase_date,
-        last_purchase_date
+        snapshot_date
 
     from classified
-    window customer_snapshots as (partition by customer_id order by snapshot_date)
+
+    union all
+
+    select
+        customer_id,
+        tier,
+        tier_rank,
+        snapshot_date
+
+    from stored_tiers
+
+),
+
+with_previous_tier as (
+
+    select
+        classified.customer_id,
+        classified.tier,
+        previous_tiers.tier as previous_tier,
+        classified.segment,
+        classified.rfm_cell,
+        classified.recency_bucket,
+        classified.tier_rank,
+        previous_tiers.tier_rank as previous_tier_rank,
+        classified.recency_days,
+        classified.frequency,
+        classified.monetary,
+        classified.period_net_amount,
+        classified.r_score,
+        classified.f_score,
+        classified.m_score,
+        classified.rfm_score,
+        classified.is_as_of_date,
+        classified.snapshot_date,
+        classified.previous_snapshot_date,
+        classified.first_purchase_date,
+        classified.last_purchase_date
+
+    from classified
+    left join known_tiers as previous_tiers
+        on
+            classified.customer_id = previous_tiers.customer_id
+            and classified.previous_snapshot_date = previous_tiers.snapshot_date
 
 )
 

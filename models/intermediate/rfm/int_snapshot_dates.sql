@@ -1,13 +1,24 @@
 {#-
     The snapshot calendar (README "Definitions", Snapshot dates): every month end from the month
     of the first purchase up to, but not including, as_of_date, plus as_of_date itself.
-    as_of_date is var('as_of_date'), or by default the date of the latest purchase.
+    as_of_date is var('as_of_date'), or by default the date of the latest purchase. Reads the
+    validated transactions (not fct_transactions, which is incremental on this calendar).
 -#}
 with
 
-transactions as (
+validated_transactions as (
 
-    select * from {{ ref('fct_transactions') }}
+    select * from {{ ref('int_transactions_validated') }}
+
+),
+
+purchase_dates as (
+
+    select cast(transacted_at as date) as transaction_date
+    from validated_transactions
+    where
+        reject_reason is null
+        and {{ strata_is_purchase('amount') }}
 
 ),
 
@@ -17,10 +28,10 @@ as_of as (
         {% if var('as_of_date') is not none -%}
             cast('{{ var("as_of_date") }}' as date)
         {%- else -%}
-            max(case when is_purchase then transaction_date end)
+            max(transaction_date)
         {%- endif %} as as_of_date
 
-    from transactions
+    from purchase_dates
 
 ),
 
@@ -28,13 +39,11 @@ bounds as (
 
     select
         as_of.as_of_date,
-        min(transactions.transaction_date) as first_purchase_date
+        min(purchase_dates.transaction_date) as first_purchase_date
 
     from as_of
-    inner join transactions
-        on
-            as_of.as_of_date >= transactions.transaction_date
-            and transactions.is_purchase
+    inner join purchase_dates
+        on as_of.as_of_date >= purchase_dates.transaction_date
     group by as_of.as_of_date
 
 ),

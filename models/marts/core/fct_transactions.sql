@@ -1,3 +1,16 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ strata_delete_recomputed_snapshots('transaction_date', calendar=false) }}",
+    )
+}}
+{#-
+    Incremental: a run replaces the transactions dated on or after as_of_date - lookback_days
+    (macros/incremental/recompute_from.sql) and keeps the older ones as stored.
+-#}
+-- depends_on: {{ ref('int_snapshot_dates') }}
 with
 
 validated_transactions as (
@@ -11,19 +24,17 @@ valid_transactions as (
     select
         transaction_id,
         customer_id,
-        case
-            when amount > 0 then 'purchase'
-            when amount < 0 then 'refund'
-            else 'zero_amount'
-        end as transaction_type,
+        {{ strata_transaction_type('amount') }} as transaction_type,
         amount,
-        amount > 0 as is_purchase,
-        amount < 0 as is_refund,
+        {{ strata_is_purchase('amount') }} as is_purchase,
+        {{ strata_is_refund('amount') }} as is_refund,
         cast(transacted_at as date) as transaction_date,
         transacted_at
 
     from validated_transactions
-    where reject_reason is null
+    where
+        reject_reason is null
+        and cast(transacted_at as date) >= {{ strata_recompute_from_date('transaction_date') }}
 
 )
 

@@ -1,8 +1,22 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ strata_delete_recomputed_snapshots() }}",
+    )
+}}
+{#-
+    Incremental by snapshot date: closed snapshots before the recompute date
+    (macros/incremental/recompute_from.sql) are computed once and kept; a run replaces the rest.
+-#}
+-- depends_on: {{ ref('int_snapshot_dates') }}
 with
 
 customer_rfm as (
 
     select * from {{ ref('int_customer_tiers_assigned') }}
+    where snapshot_date >= {{ strata_recompute_from_date() }}
 
 ),
 

@@ -1,0 +1,45 @@
+{#-
+    Incremental refresh window (README "Incremental refresh").
+
+    strata_recompute_from_date(date_column): the first date an incremental run recomputes, as a
+    SQL date literal: the earlier of as_of_date - var('lookback_days') and the day after the
+    latest date_column stored in the model's table (so a run after a pause, or after a failed run,
+    also fills the gap). Every snapshot, or transaction, dated on or after it is recomputed;
+    older rows are kept as stored. In a full build (the table does not exist yet, or
+    --full-refresh) it is 1900-01-01, so the same SQL recomputes everything.
+
+    strata_delete_recomputed_snapshots(date_column, calendar): the pre-hook of the incremental
+    models. It deletes the stored rows the run is about to recompute: those dated on or after the
+    recompute date and, for snapshot models (calendar=true), snapshots that are no longer in the
+    calendar (an as_of_date that moved).
+-#}
+{% macro strata_recompute_from_date(date_column='snapshot_date') %}
+    {%- if execute and is_incremental() -%}
+        {%- set as_of = run_query(
+            'select max(snapshot_date) as value from ' ~ ref('int_snapshot_dates')
+        ).columns['value'].values()[0] -%}
+        {%- set latest_stored = run_query(
+            'select max(' ~ date_column ~ ') as value from ' ~ this
+        ).columns['value'].values()[0] -%}
+        {%- if as_of is not none and latest_stored is not none -%}
+            {%- set timedelta = modules.datetime.timedelta -%}
+            {%- set recompute_from = [
+                as_of - timedelta(days=var('lookback_days') | int),
+                latest_stored + timedelta(days=1),
+            ] | min -%}
+            {{ return("cast('" ~ recompute_from.isoformat() ~ "' as date)") }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return("cast('1900-01-01' as date)") }}
+{% endmacro %}
+
+{% macro strata_delete_recomputed_snapshots(date_column='snapshot_date', calendar=true) %}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where
+            {{ date_column }} >= {{ strata_recompute_from_date(date_column) }}
+            {%- if calendar %}
+                or {{ date_column }} not in (select snapshot_date from {{ ref('int_snapshot_dates') }})
+            {%- endif %}
+    {%- endif -%}
+{% endmacro %}

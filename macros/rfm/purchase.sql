@@ -1,0 +1,19 @@
+{#-
+    What a transaction is, by its amount (README "Definitions"): a purchase has amount > 0, a
+    refund amount < 0, and a zero-amount row is neither.
+-#}
+{% macro strata_is_purchase(amount) -%}
+    ({{ amount }} > 0)
+{%- endmacro %}
+
+{% macro strata_is_refund(amount) -%}
+    ({{ amount }} < 0)
+{%- endmacro %}
+
+{% macro strata_transaction_type(amount) -%}
+    case
+        when {{ strata_is_purchase(amount) }} then 'purchase'
+        when {{ strata_is_refund(amount) }} then 'refund'
+        else 'zero_amount'
+    end
+{%- endmacro %}
