@@ -11,7 +11,7 @@ DBT_FLAGS := --profiles-dir profiles
 DEMO_ARGS ?= --customers 5000 --months 24 --end-date 2025-06-30 --seed 42
 export STRATA_DUCKDB_PATH ?= warehouse/strata.duckdb
 
-.PHONY: help install demo data build summary test pytest lint lint-sql lint-python lock clean
+.PHONY: help install demo data build summary refresh bench test pytest lint lint-sql lint-python lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,6 +36,12 @@ summary: install ## Print the tier summary of the warehouse
 	$(BIN)/python scripts/tier_summary.py
 
 demo: data build summary ## Set up, generate demo data, build the warehouse, print the tier summary
+
+refresh: install ## Scheduled refresh: lock, dbt build, publish the marts for BI (README "Scheduled refresh")
+	$(BIN)/python scripts/refresh.py $(REFRESH_ARGS)
+
+bench: install ## Benchmark at scale vs a hand-written DuckDB baseline and pandas (not part of make test)
+	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
 
 pytest: install ## Run the pytest suite (dbt builds on test fixtures, compared with a Python oracle)
 	$(BIN)/pytest tests/python

@@ -1,17 +1,27 @@
 {#-
-    Parses an ISO-8601 date or timestamp (text or a native timestamp) into a UTC timestamp without
-    time zone; a value with a UTC offset is shifted to UTC, a value without one is taken as UTC.
-    Unparseable values give null (the caller quarantines them). The session time zone must be UTC
-    (profiles/profiles.yml sets it).
+    Parses an ISO-8601 date or timestamp (text or a native date / timestamp) into a UTC timestamp
+    without time zone. Text is trimmed and must have the form YYYY-MM-DD, optionally followed by
+    'T' or a space and hh:mm[:ss[.fraction]], optionally followed by 'Z' or a UTC offset
+    (+hh, +hhmm, +hh:mm). A value with an offset is shifted to UTC, one without is taken as UTC.
+    Anything else (other date orders, 'epoch', 'infinity', zone names) gives null and the caller
+    quarantines the row. The session time zone must be UTC (profiles/profiles.yml sets it).
 -#}
 {% macro strata_parse_utc_timestamp(expression) %}
     {{ return(adapter.dispatch('strata_parse_utc_timestamp', 'strata')(expression)) }}
 {% endmacro %}
 
 {% macro default__strata_parse_utc_timestamp(expression) -%}
-    cast({{ dbt.safe_cast(expression, 'timestamp with time zone') }} as {{ dbt.type_timestamp() }})
+    cast({{ dbt.safe_cast('trim(cast(' ~ expression ~ ' as ' ~ dbt.type_string() ~ '))', 'timestamp with time zone') }} as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
 {% macro duckdb__strata_parse_utc_timestamp(expression) -%}
-    cast(try_cast({{ expression }} as timestamptz) as timestamp)
+    case
+        when typeof({{ expression }}) in ('DATE', 'TIMESTAMP', 'TIMESTAMP_NS', 'TIMESTAMP_MS', 'TIMESTAMP_S', 'TIMESTAMP WITH TIME ZONE')
+            then cast(try_cast({{ expression }} as timestamptz) as timestamp)
+        when regexp_full_match(
+            trim(cast({{ expression }} as varchar)),
+            '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?'
+        )
+            then cast(try_cast(trim(cast({{ expression }} as varchar)) as timestamptz) as timestamp)
+    end
 {%- endmacro %}

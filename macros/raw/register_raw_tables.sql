@@ -31,6 +31,15 @@
                 where false
             {%- endset -%}
         {%- else -%}
+            {%- if spec.required -%}
+                {%- set rows = run_query('select count(*) as raw_rows from ' ~ reader.sql) -%}
+                {%- if rows.columns['raw_rows'].values()[0] == 0 -%}
+                    {{ exceptions.raise_compiler_error(
+                        "Strata: required raw file " ~ reader.path ~ " has no rows. Refusing to "
+                        ~ "build tiers from an empty export."
+                    ) }}
+                {%- endif -%}
+            {%- endif -%}
             {%- set found = run_query('describe select * from ' ~ reader.sql) -%}
             {%- set found_columns = found.columns['column_name'].values() | map('lower') | list -%}
             {%- set missing = spec.columns | reject('in', found_columns) | list -%}
@@ -40,15 +49,6 @@
                     ~ missing | join(', ') ~ " (found: " ~ found_columns | join(', ')
                     ~ "). See the README's raw input contract."
                 ) }}
-            {%- endif -%}
-            {%- if spec.required -%}
-                {%- set rows = run_query('select count(*) as raw_rows from ' ~ reader.sql) -%}
-                {%- if rows.columns['raw_rows'].values()[0] == 0 -%}
-                    {{ exceptions.raise_compiler_error(
-                        "Strata: required raw file " ~ reader.path ~ " has no rows. Refusing to "
-                        ~ "build tiers from an empty export."
-                    ) }}
-                {%- endif -%}
             {%- endif -%}
             {%- set select_sql -%}
                 select {{ spec.columns | join(', ') }} from {{ reader.sql }}
@@ -69,7 +69,7 @@
             {%- if extension == 'parquet' -%}
                 {{ return({'path': path, 'sql': 'read_parquet(' ~ quoted ~ ')'}) }}
             {%- else -%}
-                {{ return({'path': path, 'sql': 'read_csv(' ~ quoted ~ ', header = true, all_varchar = true)'}) }}
+                {{ return({'path': path, 'sql': 'read_csv(' ~ quoted ~ ", header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')"}) }}
             {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
