@@ -1,0 +1,114 @@
+"""Row-by-row comparison of mart rows with oracle rows, with readable failure messages."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+FLOAT_TOLERANCE = 1e-9
+MAX_REPORTED = 25
+
+# Mart contracts (column names), as agreed with the dbt models.
+MART_COLUMNS = {
+    "fct_customer_rfm": [
+        "customer_id", "tier", "segment", "rfm_cell", "recency_bucket", "tier_rank",
+        "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "rfm_score",
+        "as_of_date", "first_purchase_date", "last_purchase_date",
+    ],
+    "fct_customer_tier_history": [
+        "customer_id", "tier", "previous_tier", "segment", "rfm_cell", "recency_bucket",
+        "tier_rank", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score",
+        "rfm_score", "snapshot_date", "previous_snapshot_date", "first_purchase_date",
+        "last_purchase_date",
+    ],
+    "fct_tier_migrations": [
+        "from_tier", "to_tier", "direction", "customers", "from_tier_customers",
+        "share_of_from_tier", "snapshot_date", "previous_snapshot_date",
+    ],
+    "rpt_tier_kpis": [
+        "tier", "tier_rank", "customers", "customer_share", "net_revenue", "revenue_share",
+        "total_monetary", "avg_monetary", "customers_in", "customers_out", "migration_rate",
+        "value_growth_rate", "snapshot_date", "previous_snapshot_date",
+    ],
+}  # fmt: skip
+
+MART_KEYS = {
+    "fct_customer_rfm": ("customer_id",),
+    "fct_customer_tier_history": ("customer_id", "snapshot_date"),
+    "fct_tier_migrations": ("snapshot_date", "from_tier", "to_tier"),
+    "rpt_tier_kpis": ("snapshot_date", "tier"),
+}
+
+FLOAT_COLUMNS = {
+    "share_of_from_tier",
+    "customer_share",
+    "revenue_share",
+    "avg_monetary",
+    "migration_rate",
+    "value_growth_rate",
+}
+
+
+def values_equal(column: str, actual, expected) -> bool:
+    if expected is None or actual is None:
+        return expected is None and actual is None
+    if column in FLOAT_COLUMNS:
+        if isinstance(actual, Decimal):
+            actual = float(actual)
+        if not isinstance(actual, float | int) or math.isnan(actual):
+            return False
+        return math.isclose(actual, expected, rel_tol=FLOAT_TOLERANCE, abs_tol=FLOAT_TOLERANCE)
+    if isinstance(expected, Decimal):
+        # exact: Decimal('1.5') == Decimal('1.500000'); a float from the mart is a type error
+        return isinstance(actual, Decimal | int) and Decimal(actual) == expected
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return type(actual) is type(expected) and actual == expected
+    return type(actual) is type(expected) and actual == expected
+
+
+def assert_rows_match(
+    actual_rows: list[dict],
+    expected_rows: list[dict],
+    key: tuple[str, ...],
+    label: str,
+    columns: list[str] | None = None,
+) -> None:
+    """Every expected row is in the mart with equal values, and the mart has no other rows."""
+    columns = columns or sorted({c for row in expected_rows for c in row})
+
+    def by_key(rows, what):
+        keyed = {}
+        duplicates = []
+        for row in rows:
+            k = tuple(row[c] for c in key)
+            if k in keyed:
+                duplicates.append(k)
+            keyed[k] = row
+        assert not duplicates, f"{label}: duplicate keys {key} in {what}: {duplicates[:10]}"
+        return keyed
+
+    actual = by_key(actual_rows, "the mart")
+    expected = by_key(expected_rows, "the oracle")
+    problems: list[str] = []
+    missing = sorted(set(expected) - set(actual), key=repr)
+    extra = sorted(set(actual) - set(expected), key=repr)
+    for k in missing[:MAX_REPORTED]:
+        problems.append(f"missing row {dict(zip(key, k, strict=True))}: expected {expected[k]}")
+    for k in extra[:MAX_REPORTED]:
+        problems.append(f"unexpected row {dict(zip(key, k, strict=True))}: {actual[k]}")
+    mismatched_columns: dict[str, int] = {}
+    for k in sorted(set(actual) & set(expected), key=repr):
+        for column in columns:
+            a = actual[k].get(column, "<column absent>")
+            e = expected[k][column]
+            if not values_equal(column, a, e):
+                mismatched_columns[column] = mismatched_columns.get(column, 0) + 1
+                if len(problems) < 3 * MAX_REPORTED:
+                    problems.append(
+                        f"{dict(zip(key, k, strict=True))} {column}: actual={a!r} expected={e!r}"
+                    )
+    assert not problems, (
+        f"{label}: {len(missing)} missing, {len(extra)} unexpected rows, mismatches per column "
+        f"{mismatched_columns} (actual rows {len(actual)}, expected rows {len(expected)}):\n"
+        + "\n".join(problems)
+    )

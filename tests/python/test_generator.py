@@ -1,0 +1,338 @@
+"""Tests of the demo-data generator ``scripts/generate_data.py``.
+
+The generator is run as a CLI (``sys.executable``) at its default demo size, once per format
+and seed, and its output is read back with DuckDB, as the warehouse reads it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "generate_data.py"
+TABLES = ("transactions", "customers", "events")
+END_DATE = dt.date(2025, 6, 30)
+WINDOW_START = dt.date(2023, 7, 1)  # first day of the 24 months ending 2025-06-30
+
+EXPECTED_ARROW = {
+    "transactions": pa.schema(
+        [
+            ("transaction_id", pa.string()),
+            ("customer_id", pa.string()),
+            ("transacted_at", pa.timestamp("us")),
+            ("amount", pa.decimal128(18, 2)),
+        ]
+    ),
+    "customers": pa.schema(
+        [
+            ("customer_id", pa.string()),
+            ("signup_date", pa.date32()),
+            ("country", pa.string()),
+            ("email", pa.string()),
+            ("phone", pa.string()),
+            ("full_name", pa.string()),
+        ]
+    ),
+    "events": pa.schema(
+        [
+            ("event_id", pa.string()),
+            ("customer_id", pa.string()),
+            ("event_type", pa.string()),
+            ("event_name", pa.string()),
+            ("occurred_at", pa.timestamp("us")),
+        ]
+    ),
+}
+EXPECTED_DUCKDB = {
+    "transactions": ["VARCHAR", "VARCHAR", "TIMESTAMP", "DECIMAL(18,2)"],
+    "customers": ["VARCHAR", "DATE", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR"],
+    "events": ["VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "TIMESTAMP"],
+}
+
+
+def run_generator(out: Path, *args: str) -> str:
+    """Run the generator CLI into ``out`` and return what it printed."""
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--out", str(out), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return proc.stdout
+
+
+def load_module() -> ModuleType:
+    """Import the generator script as a module (it is not a package)."""
+    spec = importlib.util.spec_from_file_location("generate_data", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def parquet_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Default-size Parquet output, seed 42."""
+    out = tmp_path_factory.mktemp("parquet_a")
+    printed = run_generator(out)
+    assert "transactions=" in printed and "customers=5000" in printed
+    return out
+
+
+@pytest.fixture(scope="module")
+def con(parquet_dir: Path) -> duckdb.DuckDBPyConnection:
+    """DuckDB connection with views ``transactions``, ``customers``, ``events`` on the output."""
+    connection = duckdb.connect()
+    for table in TABLES:
+        connection.execute(
+            f"create view {table} as select * from read_parquet('{parquet_dir / table}.parquet')"
+        )
+    return connection
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> object:
+    """Return the single value of a query."""
+    return con.execute(sql).fetchall()[0][0]
+
+
+# --- determinism ---------------------------------------------------------------------------
+
+
+def test_same_seed_gives_identical_files(parquet_dir: Path, tmp_path: Path) -> None:
+    run_generator(tmp_path)
+    for table in TABLES:
+        name = f"{table}.parquet"
+        assert (tmp_path / name).read_bytes() == (parquet_dir / name).read_bytes(), name
+
+
+def test_other_seed_gives_other_data(parquet_dir: Path, tmp_path: Path) -> None:
+    run_generator(tmp_path, "--seed", "43")
+    for table in TABLES:
+        name = f"{table}.parquet"
+        assert (tmp_path / name).read_bytes() != (parquet_dir / name).read_bytes(), name
+
+
+# --- contract --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_parquet_types(parquet_dir: Path, con: duckdb.DuckDBPyConnection, table: str) -> None:
+    schema = pq.read_schema(parquet_dir / f"{table}.parquet")
+    assert schema.remove_metadata() == EXPECTED_ARROW[table]
+    described = con.execute(f"describe {table}").fetchall()
+    assert [row[0] for row in described] == EXPECTED_ARROW[table].names
+    assert [row[1] for row in described] == EXPECTED_DUCKDB[table]
+
+
+def test_csv_has_same_rows_in_contract_format(parquet_dir: Path, tmp_path: Path) -> None:
+    run_generator(tmp_path, "--format", "csv")
+    csv_con = duckdb.connect()
+    formats = {
+        "transactions": {
+            "transacted_at": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$",
+            "amount": r"^-?\d+\.\d{2}$",
+        },
+        "customers": {"signup_date": r"^\d{4}-\d{2}-\d{2}$"},
+        "events": {"occurred_at": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"},
+    }
+    for table in TABLES:
+        csv_path = tmp_path / f"{table}.csv"
+        header = csv_path.read_text(encoding="utf-8").splitlines()[0]
+        assert header.replace('"', "").split(",") == EXPECTED_ARROW[table].names
+        csv = f"read_csv('{csv_path}', header = true, all_varchar = true)"
+        for column, pattern in formats[table].items():
+            bad = csv_con.execute(
+                f"select count(*) from {csv} where not regexp_matches({column}, '{pattern}')"
+            ).fetchall()[0][0]
+            assert bad == 0, f"{table}.{column}"
+        # the CSV holds exactly the Parquet rows, rendered as the contract says
+        rendered = ", ".join(
+            f"strftime({f.name}, '%Y-%m-%d %H:%M:%S')"
+            if pa.types.is_timestamp(f.type)
+            else f"{f.name}::varchar"
+            for f in EXPECTED_ARROW[table]
+        )
+        parquet_rows = csv_con.execute(
+            f"select {rendered} from read_parquet('{parquet_dir / table}.parquet')"
+        ).fetchall()
+        csv_rows = csv_con.execute(f"select * from {csv}").fetchall()
+        assert csv_rows == parquet_rows, table
+
+
+def test_writing_a_format_removes_stale_files_of_the_other(tmp_path: Path) -> None:
+    for table in TABLES:
+        (tmp_path / f"{table}.csv").write_text("stale\n", encoding="utf-8")
+    (tmp_path / "unrelated.csv").write_text("keep\n", encoding="utf-8")
+    run_generator(tmp_path, "--customers", "50")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["customers.parquet", "events.parquet", "transactions.parquet", "unrelated.csv"]
+
+
+# --- integrity -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "pattern"),
+    [
+        ("transactions", "transaction_id", r"^t\d{9}$"),
+        ("customers", "customer_id", r"^c\d{8}$"),
+        ("events", "event_id", r"^e\d{9}$"),
+    ],
+)
+def test_ids_unique_well_formed_and_in_file_order(
+    con: duckdb.DuckDBPyConnection, table: str, column: str, pattern: str
+) -> None:
+    total, distinct, bad = con.execute(
+        f"select count(*), count(distinct {column}), "
+        f"count(*) filter (where not regexp_matches({column}, '{pattern}')) from {table}"
+    ).fetchall()[0]
+    assert total > 0 and distinct == total and bad == 0
+    ids = [row[0] for row in con.execute(f"select {column} from {table}").fetchall()]
+    assert ids == sorted(ids)
+
+
+def test_transactions_inside_window_and_latest_purchase_on_end_date(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    first, last, last_purchase = con.execute(
+        "select min(transacted_at), max(transacted_at), "
+        "max(transacted_at) filter (where amount > 0) from transactions"
+    ).fetchall()[0]
+    assert first.date() >= WINDOW_START
+    assert last.date() == END_DATE
+    assert last_purchase.date() == END_DATE
+    first_event, last_event = con.execute(
+        "select min(occurred_at), max(occurred_at) from events"
+    ).fetchall()[0]
+    assert first_event.date() >= WINDOW_START and last_event.date() <= END_DATE
+
+
+def test_customer_ids_exist_and_signup_precedes_activity(con: duckdb.DuckDBPyConnection) -> None:
+    for table, ts in (("transactions", "transacted_at"), ("events", "occurred_at")):
+        orphans = scalar(
+            con,
+            f"select count(*) from {table} t anti join customers c using (customer_id)",
+        )
+        assert orphans == 0, table
+        early = scalar(
+            con,
+            f"select count(*) from {table} t join customers c using (customer_id) "
+            f"where t.{ts}::date < c.signup_date",
+        )
+        assert early == 0, table
+
+
+def test_customers_file(con: duckdb.DuckDBPyConnection) -> None:
+    total, before_window, bad_email, bad_phone, no_name = con.execute(
+        f"""select count(*),
+                count(*) filter (where signup_date < date '{WINDOW_START}'),
+                count(*) filter (where email <> customer_id || '@example.com'),
+                count(*) filter (where not regexp_matches(phone, '^\\+\\d{{8,15}}$')),
+                count(*) filter (where full_name is null or full_name not like '% %')
+            from customers"""
+    ).fetchall()[0]
+    assert total == 5000
+    assert 0 < before_window < total
+    assert bad_email == bad_phone == no_name == 0
+    assert scalar(con, "select max(signup_date) from customers") <= END_DATE
+    never_bought = scalar(
+        con, "select count(*) from customers anti join transactions using (customer_id)"
+    )
+    assert 0.05 * total < never_bought < 0.5 * total
+
+
+# --- distributions ---------------------------------------------------------------------------
+
+
+def test_volume_and_one_time_buyers(con: duckdb.DuckDBPyConnection) -> None:
+    rows = scalar(con, "select count(*) from transactions")
+    assert 40_000 <= rows <= 60_000
+    buyers, one_time, max_purchases = con.execute(
+        """select count(*), count(*) filter (where n = 1), max(n) from (
+               select customer_id, count(*) as n from transactions
+               where amount > 0 group by customer_id)"""
+    ).fetchall()[0]
+    assert 0.40 <= one_time / buyers <= 0.55
+    assert max_purchases >= 100  # a few very frequent buyers
+
+
+def test_refunds_follow_a_larger_or_equal_purchase(con: duckdb.DuckDBPyConnection) -> None:
+    purchases = scalar(con, "select count(*) from transactions where amount > 0")
+    refunds = scalar(con, "select count(*) from transactions where amount < 0")
+    assert 0.02 <= refunds / purchases <= 0.04
+    unmatched = scalar(
+        con,
+        """select count(*) from transactions r
+           where r.amount < 0 and not exists (
+               select 1 from transactions p
+               where p.customer_id = r.customer_id and p.amount >= -r.amount
+                 and p.transacted_at < r.transacted_at
+                 and p.transacted_at >= r.transacted_at - interval 15 days)""",
+    )
+    assert unmatched == 0
+
+
+def test_zero_amount_rows_are_rare_but_present(con: duckdb.DuckDBPyConnection) -> None:
+    zeros = scalar(con, "select count(*) from transactions where amount = 0")
+    rows = scalar(con, "select count(*) from transactions")
+    assert 0 < zeros <= 0.005 * rows
+
+
+def test_amounts_are_heavy_tailed(con: duckdb.DuckDBPyConnection) -> None:
+    median, p99, top = con.execute(
+        "select median(amount), quantile_cont(amount, 0.99), max(amount) "
+        "from transactions where amount > 0"
+    ).fetchall()[0]
+    assert 10 < median < 100
+    assert p99 > 4 * median and top > 10 * median
+
+
+def test_seasonality_peaks_in_december(con: duckdb.DuckDBPyConnection) -> None:
+    by_month = dict(
+        con.execute(
+            "select strftime(transacted_at, '%Y-%m'), count(*) from transactions "
+            "where amount > 0 group by 1"
+        ).fetchall()
+    )
+    assert len(by_month) == 24
+    assert by_month["2024-12"] > 1.3 * by_month["2024-10"]
+    assert by_month["2024-07"] < by_month["2024-05"]
+
+
+def test_events_for_a_subset_of_customers(con: duckdb.DuckDBPyConnection) -> None:
+    with_events = scalar(con, "select count(distinct customer_id) from events")
+    assert 0.1 * 5000 < with_events < 0.6 * 5000
+    types = con.execute("select distinct event_type from events order by 1").fetchall()
+    assert types == [("content_view",), ("feature_use",)]
+    assert scalar(con, "select count(distinct event_name) from events") <= 12
+
+
+# --- helpers of the module -------------------------------------------------------------------
+
+
+def test_window_start_spans_calendar_months() -> None:
+    gen = load_module()
+    assert gen.window_start(dt.date(2025, 6, 30), 24) == WINDOW_START
+    assert gen.window_start(dt.date(2025, 6, 15), 1) == dt.date(2025, 6, 1)
+    assert gen.window_start(dt.date(2024, 2, 29), 14) == dt.date(2023, 1, 1)
+
+
+def test_small_runs_keep_the_end_date_guarantee(tmp_path: Path) -> None:
+    run_generator(tmp_path, "--customers", "100", "--months", "3", "--end-date", "2024-02-29")
+    last = duckdb.execute(
+        "select max(transacted_at) filter (where amount > 0), min(transacted_at) "
+        f"from read_parquet('{tmp_path / 'transactions.parquet'}')"
+    ).fetchall()[0]
+    assert last[0].date() == dt.date(2024, 2, 29)
+    assert last[1].date() >= dt.date(2023, 12, 1)
