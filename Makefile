@@ -49,8 +49,9 @@ pytest: install ## Run the pytest suite (dbt builds on test fixtures, compared w
 lint-sql: install ## sqlfluff lint (dbt templater, in-memory target)
 	$(BIN)/sqlfluff lint
 
-lint-python: install ## ruff check
+lint-python: install ## ruff check and ruff format --check
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 lint: lint-sql lint-python ## All linters
 

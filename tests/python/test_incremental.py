@@ -123,9 +123,7 @@ def test_late_rows_for_a_closed_month_change_its_snapshot(incremental_runs):
 
     def may(state):
         return [
-            row
-            for row in state["marts.fct_customer_tier_history"]
-            if str(row[14]) == "2025-05-31"
+            row for row in state["marts.fct_customer_tier_history"] if str(row[14]) == "2025-05-31"
         ]
 
     assert may(incremental_runs["day1"]) != may(incremental_runs["day2"])
