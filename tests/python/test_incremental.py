@@ -71,10 +71,12 @@ def daily_exports(tmp_path_factory) -> dict[str, Path]:
     day1: everything up to 2025-06-02, but rows dated 2025-05-29..31 arrive late (held back).
     day2: everything up to 2025-06-05, the late May rows included (inside the 7-day lookback of
           as_of 2025-06-05, for the closed month-end snapshot 2025-05-31).
-    day3: everything up to 2025-07-01 (a month end passes; a month of new data).
+    day3: everything up to 2025-06-30 (as_of_date on a month end; most of a month of new data).
+    day4: everything up to 2025-07-20 (as_of_date jumps further than the lookback from a
+          month-end as_of_date, as after a paused scheduler).
     """
     base = tmp_path_factory.mktemp("incremental_source")
-    generate_data(base, customers=400, months=8, end_date="2025-07-01", seed=11, fmt="csv")
+    generate_data(base, customers=400, months=8, end_date="2025-07-20", seed=11, fmt="csv")
     source = base / "transactions.csv"
     day = "cast(transacted_at as date)"
     exports = {
@@ -85,7 +87,8 @@ def daily_exports(tmp_path_factory) -> dict[str, Path]:
             "and date '2025-05-31'",
         ),
         "day2": write_slice(source, base / "day2", f"{day} <= date '2025-06-05'"),
-        "day3": write_slice(source, base / "day3", f"{day} <= date '2025-07-01'"),
+        "day3": write_slice(source, base / "day3", f"{day} <= date '2025-06-30'"),
+        "day4": write_slice(source, base / "day4", f"{day} <= date '2025-07-20'"),
     }
     connection = duckdb.connect()
     try:
@@ -104,15 +107,15 @@ def incremental_runs(daily_exports, tmp_path_factory) -> dict[str, dict]:
     """One warehouse refreshed day after day, snapshotted after each run (and a re-run)."""
     work = tmp_path_factory.mktemp("incremental_warehouse")
     states = {}
-    for name in ("day1", "day2", "day3"):
+    for name in ("day1", "day2", "day3", "day4"):
         path = build_warehouse(daily_exports[name], work, {})
         states[name] = snapshot_of(path)
-    path = build_warehouse(daily_exports["day3"], work, {})
-    states["day3_rerun"] = snapshot_of(path)
+    path = build_warehouse(daily_exports["day4"], work, {})
+    states["day4_rerun"] = snapshot_of(path)
     return states
 
 
-@pytest.mark.parametrize("day", ["day2", "day3"])
+@pytest.mark.parametrize("day", ["day2", "day3", "day4"])
 def test_incremental_equals_full_refresh(day, daily_exports, incremental_runs, tmp_path):
     full = build_warehouse(daily_exports[day], tmp_path, {})
     assert_same(incremental_runs[day], snapshot_of(full))
@@ -130,4 +133,4 @@ def test_late_rows_for_a_closed_month_change_its_snapshot(incremental_runs):
 
 
 def test_rerun_changes_nothing(incremental_runs):
-    assert_same(incremental_runs["day3_rerun"], incremental_runs["day3"])
+    assert_same(incremental_runs["day4_rerun"], incremental_runs["day4"])

@@ -19,7 +19,6 @@ scored_customers as (
         customer_id,
         snapshot_date,
         previous_snapshot_date,
-        is_as_of_date,
         {{ dbt.datediff('last_purchase_date', 'snapshot_date', 'day') }} as recency_days,  -- noqa: LT05
         frequency,
         monetary,
@@ -50,7 +49,6 @@ scored as (
         customer_id,
         snapshot_date,
         previous_snapshot_date,
-        is_as_of_date,
         recency_days,
         frequency,
         monetary,

@@ -34,8 +34,7 @@ recomputed_snapshot_dates as (
 
     select
         snapshot_date,
-        previous_snapshot_date,
-        is_as_of_date
+        previous_snapshot_date
 
     from snapshot_dates
     where snapshot_date >= {{ recompute_from }}
@@ -115,8 +114,7 @@ customer_snapshots as (
     select
         customer_starts.customer_id,
         recomputed_snapshot_dates.snapshot_date,
-        recomputed_snapshot_dates.previous_snapshot_date,
-        recomputed_snapshot_dates.is_as_of_date
+        recomputed_snapshot_dates.previous_snapshot_date
 
     from customer_starts
     inner join recomputed_snapshot_dates
@@ -130,7 +128,6 @@ customer_snapshot_periods as (
         customer_snapshots.customer_id,
         customer_snapshots.snapshot_date,
         customer_snapshots.previous_snapshot_date,
-        customer_snapshots.is_as_of_date,
         coalesce(recomputed_periods.purchases, 0) as period_purchases,
         coalesce(recomputed_periods.net_amount, 0) as period_net_amount,
         recomputed_periods.first_purchase_date as period_first_purchase_date,
@@ -150,7 +147,6 @@ accumulated as (
         customer_snapshot_periods.customer_id,
         customer_snapshot_periods.snapshot_date,
         customer_snapshot_periods.previous_snapshot_date,
-        customer_snapshot_periods.is_as_of_date,
         cast(customer_snapshot_periods.period_purchases as bigint) as period_purchases,
         cast(customer_snapshot_periods.period_net_amount as {{ dbt.type_numeric() }}) as period_net_amount,
         cast(

@@ -6,28 +6,37 @@ customer_rfm as (
 
 ),
 
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates') }}
+
+),
+
 current_rfm as (
 
     select
-        customer_id,
-        tier,
-        segment,
-        rfm_cell,
-        recency_bucket,
-        tier_rank,
-        recency_days,
-        frequency,
-        monetary,
-        r_score,
-        f_score,
-        m_score,
-        rfm_score,
-        snapshot_date as as_of_date,
-        first_purchase_date,
-        last_purchase_date
+        customer_rfm.customer_id,
+        customer_rfm.tier,
+        customer_rfm.segment,
+        customer_rfm.rfm_cell,
+        customer_rfm.recency_bucket,
+        customer_rfm.tier_rank,
+        customer_rfm.recency_days,
+        customer_rfm.frequency,
+        customer_rfm.monetary,
+        customer_rfm.r_score,
+        customer_rfm.f_score,
+        customer_rfm.m_score,
+        customer_rfm.rfm_score,
+        customer_rfm.snapshot_date as as_of_date,
+        customer_rfm.first_purchase_date,
+        customer_rfm.last_purchase_date
 
     from customer_rfm
-    where is_as_of_date
+    inner join snapshot_dates
+        on
+            customer_rfm.snapshot_date = snapshot_dates.snapshot_date
+            and snapshot_dates.is_as_of_date
 
 )
 
