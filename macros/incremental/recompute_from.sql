@@ -43,3 +43,31 @@
             {%- endif %}
     {%- endif -%}
 {% endmacro %}
+
+{#-
+    strata_rows_at_last_kept_snapshot(columns, recompute_from): in an incremental run, the stored
+    rows of the model's own table at its last snapshot before the recompute date (the state the
+    recomputed snapshots continue from); in a full build, no rows. columns maps each column name
+    to its SQL type (used for the typed empty result of a full build).
+-#}
+{% macro strata_rows_at_last_kept_snapshot(columns, recompute_from) %}
+    {%- if is_incremental() -%}
+        select
+            {%- for column_name in columns %}
+                {{ column_name }}{{ ',' if not loop.last }}
+            {%- endfor %}
+
+        from {{ this }}
+        where snapshot_date = (
+            select max(snapshot_date) from {{ this }}
+            where snapshot_date < {{ recompute_from }}
+        )
+    {%- else -%}
+        select
+            {%- for column_name, column_type in columns.items() %}
+                cast(null as {{ column_type }}) as {{ column_name }}{{ ',' if not loop.last }}
+            {%- endfor %}
+
+        where false
+    {%- endif -%}
+{% endmacro %}

@@ -43,15 +43,15 @@ class BuildResult:
     duckdb_path: Path
 
 
-def run_dbt_build(raw_dir: Path, tmp_path: Path, vars: dict) -> BuildResult:
-    """Run `dbt build` from the repo root into <tmp_path>/strata.duckdb; never raises."""
+def run_dbt(args: list[str], raw_dir: Path, tmp_path: Path, vars: dict) -> BuildResult:
+    """Run `dbt <args>` from the repo root into <tmp_path>/strata.duckdb; never raises."""
     tmp_path = Path(tmp_path)
     tmp_path.mkdir(parents=True, exist_ok=True)
     duckdb_path = tmp_path / "strata.duckdb"
     all_vars = {"raw_path": str(raw_dir), **vars}
     command = [
         dbt_executable(),
-        "build",
+        *args,
         "--profiles-dir",
         "profiles",
         "--project-dir",
@@ -77,6 +77,11 @@ def run_dbt_build(raw_dir: Path, tmp_path: Path, vars: dict) -> BuildResult:
         output=completed.stdout + completed.stderr,
         duckdb_path=duckdb_path,
     )
+
+
+def run_dbt_build(raw_dir: Path, tmp_path: Path, vars: dict) -> BuildResult:
+    """Run `dbt build` from the repo root into <tmp_path>/strata.duckdb; never raises."""
+    return run_dbt(["build"], raw_dir, tmp_path, vars)
 
 
 def failure_summary(output: str) -> str:

@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
-import os
 import random
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -36,14 +33,12 @@ import oracle
 import pytest
 from compare import MART_COLUMNS, MART_KEYS, assert_rows_match
 from conftest import (
-    REPO_ROOT,
-    BuildResult,
     build_expecting_failure,
     build_warehouse,
-    dbt_executable,
     failure_summary,
     query,
     read_table,
+    run_dbt,
     run_dbt_build,
 )
 
@@ -436,31 +431,6 @@ def assert_marts_equal(actual: dict, expected: dict, label: str, skip=()) -> Non
     assert sorted(set(actual) - set(skip)) == sorted(set(expected) - set(skip)), label
     for table in sorted(set(expected) - set(skip)):
         assert_same_rows(actual[table], expected[table], f"{label}: marts.{table}")
-
-
-def run_dbt(args: list[str], raw_dir: Path, tmp_path: Path, vars: dict) -> BuildResult:
-    """`dbt <args>` with the same flags / env as conftest.run_dbt_build (never raises)."""
-    tmp_path = Path(tmp_path)
-    duckdb_path = tmp_path / "strata.duckdb"
-    command = [
-        dbt_executable(),
-        *args,
-        "--profiles-dir",
-        "profiles",
-        "--project-dir",
-        str(REPO_ROOT),
-        "--target-path",
-        str(tmp_path / "target"),
-        "--log-path",
-        str(tmp_path / "logs"),
-        "--vars",
-        json.dumps({"raw_path": str(raw_dir), **vars}, default=str),
-    ]
-    env = {**os.environ, "STRATA_DUCKDB_PATH": str(duckdb_path), "DBT_USE_COLORS": "false"}
-    completed = subprocess.run(
-        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False
-    )
-    return BuildResult(completed.returncode, completed.stdout + completed.stderr, duckdb_path)
 
 
 def execute(duckdb_path: Path, sql: str) -> None:

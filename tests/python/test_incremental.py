@@ -10,6 +10,8 @@ import duckdb
 import pytest
 from conftest import build_warehouse, generate_data, read_table
 
+BACKFILL_VARS = {"as_of_date": "2025-05-31"}
+
 COMPARED_RELATIONS = [
     "marts.fct_transactions",
     "marts.fct_customer_rfm",
@@ -112,6 +114,11 @@ def incremental_runs(daily_exports, tmp_path_factory) -> dict[str, dict]:
         states[name] = snapshot_of(path)
     path = build_warehouse(daily_exports["day4"], work, {})
     states["day4_rerun"] = snapshot_of(path)
+    # a backfill moves as_of_date back to a past month end, then returns to the latest data
+    path = build_warehouse(daily_exports["day4"], work, BACKFILL_VARS)
+    states["backfill"] = snapshot_of(path)
+    path = build_warehouse(daily_exports["day4"], work, {})
+    states["after_backfill"] = snapshot_of(path)
     return states
 
 
@@ -134,3 +141,9 @@ def test_late_rows_for_a_closed_month_change_its_snapshot(incremental_runs):
 
 def test_rerun_changes_nothing(incremental_runs):
     assert_same(incremental_runs["day4_rerun"], incremental_runs["day4"])
+
+
+def test_backfill_to_an_earlier_as_of_date_and_back(daily_exports, incremental_runs, tmp_path):
+    full = build_warehouse(daily_exports["day4"], tmp_path, BACKFILL_VARS)
+    assert_same(incremental_runs["backfill"], snapshot_of(full))
+    assert_same(incremental_runs["after_backfill"], incremental_runs["day4"])

@@ -1,8 +1,6 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
         pre_hook="{{ strata_delete_recomputed_snapshots() }}",
     )
 }}
@@ -43,29 +41,13 @@ recomputed_snapshot_dates as (
 
 carried_totals as (
 
-    {% if is_incremental() -%}
-        select
-            customer_id,
-            frequency,
-            monetary,
-            first_purchase_date,
-            last_purchase_date
-
-        from {{ this }}
-        where snapshot_date = (
-            select max(snapshot_date) from {{ this }}
-            where snapshot_date < {{ recompute_from }}
-        )
-    {%- else -%}
-        select
-            cast(null as {{ dbt.type_string() }}) as customer_id,
-            cast(null as bigint) as frequency,
-            cast(null as {{ dbt.type_numeric() }}) as monetary,
-            cast(null as date) as first_purchase_date,
-            cast(null as date) as last_purchase_date
-
-        where false
-    {%- endif %}
+    {{ strata_rows_at_last_kept_snapshot({
+        'customer_id': dbt.type_string(),
+        'frequency': 'bigint',
+        'monetary': dbt.type_numeric(),
+        'first_purchase_date': 'date',
+        'last_purchase_date': 'date',
+    }, recompute_from) }}
 
 ),
 

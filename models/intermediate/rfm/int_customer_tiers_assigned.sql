@@ -1,8 +1,6 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
         pre_hook="{{ strata_delete_recomputed_snapshots() }}",
     )
 }}
@@ -78,27 +76,12 @@ classified as (
 
 stored_tiers as (
 
-    {% if is_incremental() -%}
-        select
-            customer_id,
-            tier,
-            tier_rank,
-            snapshot_date
-
-        from {{ this }}
-        where snapshot_date = (
-            select max(snapshot_date) from {{ this }}
-            where snapshot_date < {{ recompute_from }}
-        )
-    {%- else -%}
-        select
-            cast(null as {{ dbt.type_string() }}) as customer_id,
-            cast(null as {{ dbt.type_string() }}) as tier,
-            cast(null as integer) as tier_rank,
-            cast(null as date) as snapshot_date
-
-        where false
-    {%- endif %}
+    {{ strata_rows_at_last_kept_snapshot({
+        'customer_id': dbt.type_string(),
+        'tier': dbt.type_string(),
+        'tier_rank': 'integer',
+        'snapshot_date': 'date',
+    }, recompute_from) }}
 
 ),
 
