@@ -5,22 +5,27 @@
                      can fail, the raw text beside it.
     key_column       the table's identifier; rows sharing it with different content are all
                      rejected as 'conflicting_duplicate'.
-    parsed_columns   the columns that make a row what it is: exact duplicates are rows equal on
-                     all of them (parsed values, so '10' and '10.00' are one amount).
+    parsed_columns   the columns that make a row what it is (the key among them): exact
+                     duplicates are rows equal on all of them (parsed values, so '10' and '10.00'
+                     are one amount).
     text_columns     {text_column: parsed_column}: raw text kept for the quarantine; where the
                      parsed value is null the text also decides what counts as a duplicate.
     checks           [(reject_reason, condition)], in order; the first true condition wins.
 
-    Returns one row per distinct raw row: the parsed and text columns, reject_reason (null when
-    valid), raw_rows (identical raw rows collapsed into it) and duplicate_rows (raw_rows - 1).
+    Returns one row per distinct raw row: the parsed columns, the text columns for rejected rows
+    (for rows collapsed from several raw rows, the smallest raw text; null for valid rows, which
+    need no raw text), reject_reason (null when valid), raw_rows (identical raw rows collapsed
+    into it) and duplicate_rows (raw_rows - 1).
+
+    How: almost every key occurs once, and such a row is its own distinct row with one version.
+    So the rows are counted per key first (one narrow aggregate); only the rows of repeated or
+    missing keys are collapsed and their versions counted, which is the expensive part and runs
+    on the few rows that need it.
 -#}
 {% macro strata_validate_raw_rows(staged_relation, key_column, parsed_columns, text_columns, checks) %}
-    {%- set group_columns = parsed_columns | list -%}
-    {%- set bad_text_columns = [] -%}
+    {%- set identity = parsed_columns | list -%}
     {%- for text_column, parsed_column in text_columns.items() -%}
-        {%- do bad_text_columns.append(
-            'case when ' ~ parsed_column ~ ' is null then ' ~ text_column ~ ' end'
-        ) -%}
+        {%- do identity.append('case when ' ~ parsed_column ~ ' is null then ' ~ text_column ~ ' end') -%}
     {%- endfor %}
 
     with
@@ -31,10 +36,39 @@
 
     ),
 
-    collapsed as (
+    repeated_keys as (
+
+        select {{ key_column }}
+        from staged
+        where {{ key_column }} is not null
+        group by {{ key_column }}
+        having count(*) > 1
+
+    ),
+
+    single_rows as (
 
         select
-            {%- for column in group_columns %}
+            {%- for column in parsed_columns %}
+                {{ column }},
+            {%- endfor %}
+            {%- for text_column in text_columns %}
+                {{ text_column }},
+            {%- endfor %}
+            1 as raw_rows,
+            1 as versions_of_key
+
+        from staged
+        where
+            {{ key_column }} is not null
+            and {{ key_column }} not in (select repeated_keys.{{ key_column }} from repeated_keys)
+
+    ),
+
+    other_rows_collapsed as (
+
+        select
+            {%- for column in parsed_columns %}
                 {{ column }},
             {%- endfor %}
             {%- for text_column in text_columns %}
@@ -43,18 +77,44 @@
             count(*) as raw_rows
 
         from staged
+        where
+            {{ key_column }} is null
+            or {{ key_column }} in (select repeated_keys.{{ key_column }} from repeated_keys)
         group by
-            {%- for expression in group_columns + bad_text_columns %}
+            {%- for expression in identity %}
                 {{ expression }}{{ ',' if not loop.last }}
             {%- endfor %}
 
     ),
 
-    versioned as (
+    other_versions as (
 
         select
             *,
             count(*) over (partition by {{ key_column }}) as versions_of_key
+
+        from other_rows_collapsed
+
+    ),
+
+    collapsed as (
+
+        select * from single_rows
+        union all
+        select * from other_versions
+
+    ),
+
+    judged as (
+
+        select
+            *,
+            case
+                {%- for reason, condition in checks %}
+                    when {{ condition }} then '{{ reason }}'
+                {%- endfor %}
+                when versions_of_key > 1 then 'conflicting_duplicate'
+            end as reject_reason
 
         from collapsed
 
@@ -63,22 +123,17 @@
     validated as (
 
         select
-            {%- for column in group_columns %}
+            {%- for column in parsed_columns %}
                 {{ column }},
             {%- endfor %}
             {%- for text_column in text_columns %}
-                {{ text_column }},
+                case when reject_reason is not null then {{ text_column }} end as {{ text_column }},
             {%- endfor %}
-            case
-                {%- for reason, condition in checks %}
-                    when {{ condition }} then '{{ reason }}'
-                {%- endfor %}
-                when versions_of_key > 1 then 'conflicting_duplicate'
-            end as reject_reason,
-            raw_rows,
-            raw_rows - 1 as duplicate_rows
+            reject_reason,
+            cast(raw_rows as bigint) as raw_rows,
+            cast(raw_rows - 1 as bigint) as duplicate_rows
 
-        from versioned
+        from judged
 
     )
 

@@ -31,13 +31,14 @@ scored_customers as (
 
 ),
 
-bucketed as (
+ranked as (
 
     select
         *,
-        {{ rfm_ntile_bucket('recency_days', 'desc') }} as r_bucket,
-        {{ rfm_ntile_bucket('frequency') }} as f_bucket,
-        {{ rfm_ntile_bucket('monetary') }} as m_bucket
+        {{ rfm_position('recency_days', 'desc') }} as r_position,
+        {{ rfm_position('frequency') }} as f_position,
+        {{ rfm_position('monetary') }} as m_position,
+        count(*) over (partition by snapshot_date) as snapshot_customers
 
     from scored_customers
 
@@ -55,11 +56,11 @@ scored as (
         period_net_amount,
         first_purchase_date,
         last_purchase_date,
-        {{ rfm_tie_shared_score('r_bucket', 'recency_days') }} as r_score,
-        {{ rfm_tie_shared_score('f_bucket', 'frequency') }} as f_score,
-        {{ rfm_tie_shared_score('m_bucket', 'monetary') }} as m_score
+        {{ rfm_score_of_position('r_position', 'snapshot_customers') }} as r_score,
+        {{ rfm_score_of_position('f_position', 'snapshot_customers') }} as f_score,
+        {{ rfm_score_of_position('m_position', 'snapshot_customers') }} as m_score
 
-    from bucketed
+    from ranked
 
 )
 
