@@ -11,7 +11,7 @@ recency_buckets as (
 
 customer_rfm as (
 
-    select * from {{ ref('int_customer_tiers_assigned') }}
+    select * from {{ ref('fct_customer_tier_history') }}
 
 ),
 

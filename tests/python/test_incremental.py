@@ -21,7 +21,6 @@ COMPARED_RELATIONS = [
     "marts.dim_customers",
     "intermediate.int_customer_periods_aggregated",
     "intermediate.int_customer_snapshots_accumulated",
-    "intermediate.int_customer_tiers_assigned",
 ]
 
 

@@ -1,7 +1,7 @@
 {#-
     One row per scored customer (at least one purchase on or before the snapshot) per snapshot:
     the RFM metrics and the three scores (rule: macros/rfm/rfm_score.sql). A view: its only
-    reader is int_customer_tiers_assigned.
+    reader is fct_customer_tier_history.
 -#}
 {{ config(materialized='view') }}
 
@@ -22,7 +22,6 @@ scored_customers as (
         {{ dbt.datediff('last_purchase_date', 'snapshot_date', 'day') }} as recency_days,  -- noqa: LT05
         frequency,
         monetary,
-        period_net_amount,
         first_purchase_date,
         last_purchase_date
 
@@ -53,7 +52,6 @@ scored as (
         recency_days,
         frequency,
         monetary,
-        period_net_amount,
         first_purchase_date,
         last_purchase_date,
         {{ rfm_score_of_position('r_position', 'snapshot_customers') }} as r_score,

@@ -2,7 +2,7 @@ with
 
 customer_rfm as (
 
-    select * from {{ ref('int_customer_tiers_assigned') }}
+    select * from {{ ref('fct_customer_tier_history') }}
 
 ),
 

@@ -1,27 +1,36 @@
 with
 
-customer_rfm as (
+tier_history as (
 
-    select * from {{ ref('int_customer_tiers_assigned') }}
+    select * from {{ ref('fct_customer_tier_history') }}
+
+),
+
+tier_bands as (
+
+    select * from {{ ref('rfm_tier_bands') }}
+    where rfm_bins = {{ strata_rfm_bins() }}
 
 ),
 
 moves as (
 
     select
-        coalesce(previous_tier, 'new') as from_tier,
-        tier as to_tier,
+        coalesce(tier_history.previous_tier, 'new') as from_tier,
+        tier_history.tier as to_tier,
         case
-            when previous_tier is null then 'new'
-            when tier_rank > previous_tier_rank then 'up'
-            when tier_rank < previous_tier_rank then 'down'
+            when tier_history.previous_tier is null then 'new'
+            when tier_history.tier_rank > previous_bands.tier_rank then 'up'
+            when tier_history.tier_rank < previous_bands.tier_rank then 'down'
             else 'same'
         end as direction,
-        snapshot_date,
-        previous_snapshot_date,
+        tier_history.snapshot_date,
+        tier_history.previous_snapshot_date,
         count(*) as customers
 
-    from customer_rfm
+    from tier_history
+    left join tier_bands as previous_bands
+        on tier_history.previous_tier = previous_bands.tier
     group by 1, 2, 3, 4, 5
 
 ),

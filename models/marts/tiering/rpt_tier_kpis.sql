@@ -1,9 +1,15 @@
 {#- KPI definitions: README "Marts" (rpt_tier_kpis) and models/marts/tiering/rpt_tier_kpis.yml. -#}
 with
 
-customer_rfm as (
+tier_history as (
 
-    select * from {{ ref('int_customer_tiers_assigned') }}
+    select * from {{ ref('fct_customer_tier_history') }}
+
+),
+
+customer_periods as (
+
+    select * from {{ ref('int_customer_periods_aggregated') }}
 
 ),
 
@@ -36,15 +42,25 @@ tier_grid as (
 tier_members as (
 
     select
-        tier,
-        snapshot_date,
+        tier_history.tier,
+        tier_history.snapshot_date,
         count(*) as customers,
-        sum(period_net_amount) as net_revenue,
-        sum(monetary) as total_monetary,
-        sum(case when previous_tier is null or previous_tier <> tier then 1 else 0 end) as customers_in
+        sum(coalesce(customer_periods.net_amount, 0)) as net_revenue,
+        sum(tier_history.monetary) as total_monetary,
+        sum(
+            case
+                when tier_history.previous_tier is null or tier_history.previous_tier <> tier_history.tier
+                    then 1
+                else 0
+            end
+        ) as customers_in
 
-    from customer_rfm
-    group by tier, snapshot_date
+    from tier_history
+    left join customer_periods
+        on
+            tier_history.customer_id = customer_periods.customer_id
+            and tier_history.snapshot_date = customer_periods.snapshot_date
+    group by tier_history.tier, tier_history.snapshot_date
 
 ),
 
@@ -56,7 +72,7 @@ previous_tier_members as (
         count(*) as previous_customers,
         sum(case when tier <> previous_tier then 1 else 0 end) as customers_out
 
-    from customer_rfm
+    from tier_history
     where previous_tier is not null
     group by previous_tier, snapshot_date
 
