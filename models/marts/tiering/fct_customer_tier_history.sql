@@ -27,7 +27,6 @@ scored_customers as (
 
 ),
 
-
 rfm_cells as (
 
     select * from {{ ref('int_rfm_cells_mapped') }}
