@@ -11,8 +11,9 @@ One run (``make bench``, or ``python bench/run_bench.py [flags]``):
    ``run_results.json``;
 3. times the hand-written baseline (``bench/baseline.py``) and the pandas current RFM
    (``bench/pandas_rfm.py``) on the same data and checks that both equal Strata's marts;
-4. times a plain ``dbt build`` (the one-day incremental refresh) on the same DuckDB file after
-   the new day has arrived, and checks its marts against the baseline run on the new data;
+4. times the one-day incremental refresh, ``dbt build`` as ``make refresh`` runs it (every data
+   test, no unit tests), on the same DuckDB file after the new day has arrived, and checks its
+   marts against the baseline run on the new data;
 5. prints one markdown report and writes it to ``bench/results/latest.md`` (``--results``).
 
 Peak memory is the ``ru_maxrss`` that the kernel reports for each child process when it is
@@ -212,7 +213,7 @@ def run_full_build(ctx: Context, number: int) -> DbtRun:
 
 
 def run_refresh(ctx: Context, new_day: RawData, number: int) -> DbtRun:
-    """Plain ``dbt build`` on the same DuckDB file after the new day has arrived."""
+    """The refresh's ``dbt build`` on the same DuckDB file after the new day has arrived."""
     label = f"round {number}"
     warm_page_cache([new_day.folder / "transactions.parquet"])
     point_raw_link(ctx.paths, new_day.folder)

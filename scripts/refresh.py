@@ -268,6 +268,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     dbt_group.add_argument("-s", "--select", nargs="+", action="extend", help="dbt selection")
     dbt_group.add_argument("--exclude", nargs="+", action="extend", help="dbt exclusion")
     dbt_group.add_argument(
+        "--with-unit-tests",
+        action="store_true",
+        help="also run dbt's unit tests (they check the SQL logic on fixed rows, not the data, "
+        "so a scheduled refresh skips them by default; make test runs them)",
+    )
+    dbt_group.add_argument(
         "--target-path",
         help="dbt artifacts folder (run_results.json); default $DBT_TARGET_PATH or target",
     )
@@ -308,6 +314,8 @@ def dbt_build_args(args: argparse.Namespace) -> list[str]:
         extra += ["--select", *args.select]
     if args.exclude:
         extra += ["--exclude", *args.exclude]
+    if not args.with_unit_tests:
+        extra += ["--exclude-resource-type", "unit_test"]
     return extra
 
 

@@ -2,9 +2,11 @@
     Incremental refresh window (README "Incremental refresh").
 
     strata_recompute_from_date(date_column): the first date an incremental run recomputes, as a
-    SQL date literal: the earlier of as_of_date - var('lookback_days') and the day after the
+    SQL date literal: the earliest of as_of_date - var('lookback_days'), the day after the
     latest date_column stored in the model's table (so a run after a pause, or after a failed run,
-    also fills the gap). Every snapshot, or transaction, dated on or after it is recomputed;
+    also fills the gap) and the earliest transaction date this run judged again in
+    int_transactions_validated (macros/incremental/revalidate_from.sql: a late raw row can change
+    the verdict of an older transaction). Every snapshot, or transaction, dated on or after it is recomputed;
     older rows are kept as stored. In a full build (the table does not exist yet, or
     --full-refresh) it is 1900-01-01, so the same SQL recomputes everything.
 
@@ -23,10 +25,17 @@
         ).columns['value'].values()[0] -%}
         {%- if as_of is not none and latest_stored is not none -%}
             {%- set timedelta = modules.datetime.timedelta -%}
-            {%- set recompute_from = [
+            {%- set candidates = [
                 as_of - timedelta(days=var('lookback_days') | int),
                 latest_stored + timedelta(days=1),
-            ] | min -%}
+            ] -%}
+            {%- set earliest_rejudged = strata_earliest_rejudged(
+                ref('int_transactions_validated'), 'transacted_at'
+            ) -%}
+            {%- if earliest_rejudged is not none -%}
+                {%- do candidates.append(earliest_rejudged) -%}
+            {%- endif -%}
+            {%- set recompute_from = candidates | min -%}
             {{ return("cast('" ~ recompute_from.isoformat() ~ "' as date)") }}
         {%- endif -%}
     {%- endif -%}

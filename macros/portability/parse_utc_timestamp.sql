@@ -17,7 +17,7 @@
 {% macro duckdb__strata_parse_utc_timestamp(expression) -%}
     case
         when typeof({{ expression }}) in ('DATE', 'TIMESTAMP', 'TIMESTAMP_NS', 'TIMESTAMP_MS', 'TIMESTAMP_S', 'TIMESTAMP WITH TIME ZONE')
-            then cast(try_cast({{ expression }} as timestamptz) as timestamp)
+            then try_cast({{ expression }} as timestamp)
         when regexp_full_match(
             trim(cast({{ expression }} as varchar)),
             '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?'

@@ -11,18 +11,22 @@
     text_columns     {text_column: parsed_column}: raw text kept for the quarantine; where the
                      parsed value is null the text also decides what counts as a duplicate.
     checks           [(reject_reason, condition)], in order; the first true condition wins.
+    timestamp_column the parsed timestamp that dates a row. When given, the calling model is
+                     incremental: a run judges only the revalidated rows
+                     (macros/incremental/revalidate_from.sql) and its pre-hook,
+                     strata_delete_rejudged_rows, deletes their stored verdicts.
 
     Returns one row per distinct raw row: the parsed columns, the text columns for rejected rows
     (for rows collapsed from several raw rows, the smallest raw text; null for valid rows, which
     need no raw text), reject_reason (null when valid), raw_rows (identical raw rows collapsed
-    into it) and duplicate_rows (raw_rows - 1).
+    into it), duplicate_rows (raw_rows - 1) and judged_at (this run's run_started_at).
 
     How: almost every key occurs once, and such a row is its own distinct row with one version.
     So the rows are counted per key first (one narrow aggregate); only the rows of repeated or
     missing keys are collapsed and their versions counted, which is the expensive part and runs
     on the few rows that need it.
 -#}
-{% macro strata_validate_raw_rows(staged_relation, key_column, parsed_columns, text_columns, checks) %}
+{% macro strata_validate_raw_rows(staged_relation, key_column, parsed_columns, text_columns, checks, timestamp_column=none) %}
     {%- set identity = parsed_columns | list -%}
     {%- for text_column, parsed_column in text_columns.items() -%}
         {%- do identity.append('case when ' ~ parsed_column ~ ' is null then ' ~ text_column ~ ' end') -%}
@@ -33,6 +37,12 @@
     staged as (
 
         select * from {{ staged_relation }}
+        {%- if timestamp_column is not none and is_incremental() %}
+            where {{ strata_rejudged_rows_where(
+                staged_relation, key_column, timestamp_column,
+                strata_revalidate_from_date(timestamp_column, 'reject_reason is null'),
+            ) }}
+        {%- endif %}
 
     ),
 
@@ -131,7 +141,8 @@
             {%- endfor %}
             reject_reason,
             cast(raw_rows as bigint) as raw_rows,
-            cast(raw_rows - 1 as bigint) as duplicate_rows
+            cast(raw_rows - 1 as bigint) as duplicate_rows,
+            cast('{{ strata_run_started_at() }}' as {{ dbt.type_timestamp() }}) as judged_at
 
         from judged
 

@@ -915,13 +915,15 @@ def test_corrupt_parquet_fails_naming_the_file(clean, tmp_path):
 
 
 def test_quarantine_share_above_error_limit_stops(clean, datasets, tmp_path):
-    rows = [(f"q{i}", f"c{i % 3}", f"2025-05-{i + 1:02d}", f"{i + 1}.00") for i in range(10)] + [
-        (f"qb{i}", "c1", "31/05/2025", "1.00") for i in range(3)
-    ]  # 3 / 13 = 23% bad
+    """The next export holds the same rows plus a batch with day-first dates: 25% of the raw
+    rows are quarantined, above quarantine_error_share (20%)."""
+    good_rows = datasets.clean["transactions"].rows
+    bad_rows = [(f"qb{i}", "v001", "31/05/2025", "1.00") for i in range(len(good_rows) // 3)]
+    assert len(bad_rows) / (len(good_rows) + len(bad_rows)) > 0.2
     raw_dir = write_plain(
         tmp_path / "raw",
         {
-            "transactions": Table(TRANSACTION_COLUMNS, rows),
+            "transactions": Table(TRANSACTION_COLUMNS, good_rows + bad_rows),
             # The optional tables are the good build's: marts built only from them (fct_events,
             # fct_events_quarantined, fct_customers_quarantined) ARE rebuilt by the stopped build
             # (dbt build goes on with independent nodes), so with a different events file they

@@ -4,16 +4,22 @@ inside the lookback included, and re-running the same refresh changes nothing.""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import build_warehouse, generate_data, read_table
+from conftest import build_warehouse, generate_data, query
 
 BACKFILL_VARS = {"as_of_date": "2025-05-31"}
 
 COMPARED_RELATIONS = [
     "marts.fct_transactions",
+    "marts.fct_transactions_quarantined",
+    "marts.fct_events",
+    "marts.fct_events_quarantined",
+    "intermediate.int_transactions_validated",
+    "intermediate.int_events_validated",
     "marts.fct_customer_rfm",
     "marts.fct_customer_tier_history",
     "marts.fct_tier_migrations",
@@ -28,27 +34,79 @@ def snapshot_of(duckdb_path: Path) -> dict[str, list[tuple]]:
     """Every compared relation as a sorted list of row tuples."""
     result = {}
     for relation in COMPARED_RELATIONS:
-        rows = read_table(duckdb_path, relation)
+        # judged_at records when a verdict was made, so it differs between builds by design
+        exclude = " exclude (judged_at)" if relation.endswith("_validated") else ""
+        rows = query(duckdb_path, f"select *{exclude} from {relation}")
         result[relation] = sorted(
             (tuple(row.values()) for row in rows), key=lambda row: tuple(map(repr, row))
         )
     return result
 
 
-def write_slice(source_csv: Path, out_dir: Path, where: str) -> Path:
-    """Write the transactions of source_csv matching `where` as out_dir/transactions.csv."""
+# Raw rows that arrive with the day3 export (and stay in later ones): each makes an incremental
+# run judge rows outside its refresh window, or rows without a date, as a full build would.
+BAD_TRANSACTIONS_FROM_DAY3 = """
+    -- a new version of an April transaction, dated in June: both versions become conflicting
+    select transaction_id, customer_id, '2025-06-20 10:00:00' as transacted_at, '999.00' as amount
+    from source where transaction_id = (
+        select min(transaction_id) from source where transacted_at like '2025-04-%'
+    )
+    -- an exact duplicate of a June transaction: collapsed, counted
+    union all
+    select * from source where transaction_id = (
+        select min(transaction_id) from source where transacted_at like '2025-06-1%'
+    )
+    -- no parseable timestamp: it has no date, so every run judges it again
+    union all
+    select 't_bad_date', 'c00000001', '31/06/2025', '5.00'
+"""
+BAD_EVENTS_FROM_DAY3 = """
+    select event_id, customer_id, event_type, 'other_name' as event_name,
+        '2025-06-21 08:00:00' as occurred_at
+    from source where event_id = (
+        select min(event_id) from source where occurred_at like '2025-05-%'
+    )
+    union all
+    select 'e_bad_date', 'c00000001', 'feature_use', 'export', 'yesterday'
+"""
+
+
+def write_export(
+    source_dir: Path, out_dir: Path, up_to: str, hold_back: str, bad_rows: bool
+) -> Path:
+    """One cumulative export: the generated rows dated up to `up_to` (as text, all columns kept
+    verbatim), minus those matching `hold_back`, plus the bad rows when `bad_rows`; customers
+    whole."""
     out_dir.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect()
     try:
-        connection.execute(
-            f"""
-            copy (
-                select * from read_csv('{source_csv}', header = true, all_varchar = true)
-                where {where}
-                order by transaction_id
-            ) to '{out_dir / "transactions.csv"}' (header, delimiter ',')
-            """
-        )
+        for table, timestamp, bad in (
+            ("transactions", "transacted_at", BAD_TRANSACTIONS_FROM_DAY3),
+            ("events", "occurred_at", BAD_EVENTS_FROM_DAY3),
+        ):
+            connection.execute(
+                f"""
+                create or replace temp view source as
+                select * from read_csv(
+                    '{source_dir / f"{table}.csv"}', header = true, all_varchar = true
+                )
+                """
+            )
+            day = f"cast({timestamp} as date)"
+            extra = f"union all ({bad})" if bad_rows else ""
+            connection.execute(
+                f"""
+                copy (
+                    select * from (
+                        select * from source
+                        where {day} <= date '{up_to}' and not ({hold_back.format(day=day)})
+                        {extra}
+                    )
+                    order by all
+                ) to '{out_dir / f"{table}.csv"}' (header, delimiter ',')
+                """
+            )
+        shutil.copy(source_dir / "customers.csv", out_dir / "customers.csv")
     finally:
         connection.close()
     return out_dir
@@ -67,34 +125,35 @@ def assert_same(actual: dict[str, list[tuple]], expected: dict[str, list[tuple]]
 
 @pytest.fixture(scope="module")
 def daily_exports(tmp_path_factory) -> dict[str, Path]:
-    """Three cumulative exports of one generated history, as a scheduler would see them.
+    """Four cumulative exports (transactions, events, customers) of one generated history, as a
+    scheduler would see them.
 
     day1: everything up to 2025-06-02, but rows dated 2025-05-29..31 arrive late (held back).
     day2: everything up to 2025-06-05, the late May rows included (inside the 7-day lookback of
           as_of 2025-06-05, for the closed month-end snapshot 2025-05-31).
-    day3: everything up to 2025-06-30 (as_of_date on a month end; most of a month of new data).
+    day3: everything up to 2025-06-30 (as_of_date on a month end; most of a month of new data),
+          plus the bad rows above: a June version of an April transaction, of a May event,
+          an exact duplicate, rows without a parseable timestamp.
     day4: everything up to 2025-07-20 (as_of_date jumps further than the lookback from a
           month-end as_of_date, as after a paused scheduler).
     """
     base = tmp_path_factory.mktemp("incremental_source")
-    generate_data(base, customers=400, months=8, end_date="2025-07-20", seed=11, fmt="csv")
-    source = base / "transactions.csv"
-    day = "cast(transacted_at as date)"
+    source = generate_data(
+        base / "generated", customers=400, months=8, end_date="2025-07-20", seed=11, fmt="csv"
+    )
+    late = "{day} between date '2025-05-29' and date '2025-05-31'"
     exports = {
-        "day1": write_slice(
-            source,
-            base / "day1",
-            f"{day} <= date '2025-06-02' and {day} not between date '2025-05-29' "
-            "and date '2025-05-31'",
-        ),
-        "day2": write_slice(source, base / "day2", f"{day} <= date '2025-06-05'"),
-        "day3": write_slice(source, base / "day3", f"{day} <= date '2025-06-30'"),
-        "day4": write_slice(source, base / "day4", f"{day} <= date '2025-07-20'"),
+        "day1": write_export(source, base / "day1", "2025-06-02", late, bad_rows=False),
+        "day2": write_export(source, base / "day2", "2025-06-05", "false", bad_rows=False),
+        "day3": write_export(source, base / "day3", "2025-06-30", "false", bad_rows=True),
+        "day4": write_export(source, base / "day4", "2025-07-20", "false", bad_rows=True),
     }
+    day = "cast(transacted_at as date)"
     connection = duckdb.connect()
     try:
         late_rows = connection.execute(
-            f"select count(*) from read_csv('{source}', header = true, all_varchar = true) "
+            f"select count(*) from read_csv('{source / 'transactions.csv'}', header = true, "
+            "all_varchar = true) "
             f"where {day} between date '2025-05-29' and date '2025-05-31'"
         ).fetchone()[0]
     finally:
@@ -136,6 +195,21 @@ def test_late_rows_for_a_closed_month_change_its_snapshot(incremental_runs):
         ]
 
     assert may(incremental_runs["day1"]) != may(incremental_runs["day2"])
+
+
+def test_bad_rows_reach_back_before_the_refresh_window(incremental_runs):
+    """The June version of an April transaction made the stored April row a conflicting
+    duplicate (else the comparison with a full refresh would not exercise it)."""
+
+    def conflicting(state):
+        return [
+            row
+            for row in state["marts.fct_transactions_quarantined"]
+            if "conflicting_duplicate" in row
+        ]
+
+    assert not conflicting(incremental_runs["day2"])
+    assert len(conflicting(incremental_runs["day3"])) == 2
 
 
 def test_rerun_changes_nothing(incremental_runs):

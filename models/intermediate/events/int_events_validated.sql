@@ -1,3 +1,9 @@
+{{
+    config(
+        materialized='incremental',
+        pre_hook="{{ strata_delete_rejudged_rows(ref('stg_raw__events'), 'event_id', 'occurred_at') }}",
+    )
+}}
 {#- Every distinct raw behaviour event row with its verdict (pattern: macros/raw/validate_raw_rows.sql). -#}
 {{ strata_validate_raw_rows(
     staged_relation=ref('stg_raw__events'),
@@ -10,4 +16,5 @@
         ('unparseable_timestamp', 'occurred_at is null'),
         ('timestamp_in_future', strata_future_cutoff('occurred_at')),
     ],
+    timestamp_column='occurred_at',
 ) }}

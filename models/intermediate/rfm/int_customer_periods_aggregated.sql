@@ -14,6 +14,7 @@
     Incremental: recomputes the periods of the snapshots on or after the recompute date, reading
     only the transactions after the last snapshot kept.
 -#}
+-- depends_on: {{ ref('int_transactions_validated') }}
 with
 
 transactions as (

@@ -14,6 +14,7 @@
 -#}
 {%- set recompute_from = strata_recompute_from_date() %}
 
+-- depends_on: {{ ref('int_transactions_validated') }}
 with
 
 customer_periods as (

@@ -1,3 +1,9 @@
+{{
+    config(
+        materialized='incremental',
+        pre_hook="{{ strata_delete_rejudged_rows(ref('stg_raw__transactions'), 'transaction_id', 'transacted_at') }}",
+    )
+}}
 {#-
     Every distinct raw transaction with its verdict (pattern: macros/raw/validate_raw_rows.sql).
     The reject rules, in order, are the README's table of reject reasons.
@@ -15,4 +21,5 @@
         ('timestamp_before_min_date', "transacted_at < cast('" ~ var('min_transaction_date') ~ "' as date)"),
         ('timestamp_in_future', strata_future_cutoff('transacted_at')),
     ],
+    timestamp_column='transacted_at',
 ) }}

@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        pre_hook="{{ strata_delete_rows_dated_from('event_date', strata_refresh_from_date('event_date', ref('int_events_validated'), 'occurred_at')) }}",
+    )
+}}
+{#-
+    Incremental: a run replaces the events dated on or after strata_refresh_from_date
+    (macros/incremental/revalidate_from.sql) and keeps the older ones as stored.
+-#}
 with
 
 validated_events as (
@@ -17,7 +27,10 @@ valid_events as (
         occurred_at
 
     from validated_events
-    where reject_reason is null
+    where
+        reject_reason is null
+        and cast(occurred_at as date)
+        >= {{ strata_refresh_from_date('event_date', ref('int_events_validated'), 'occurred_at') }}
 
 )
 

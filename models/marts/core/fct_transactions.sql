@@ -9,6 +9,7 @@
     (macros/incremental/recompute_from.sql) and keeps the older ones as stored.
 -#}
 -- depends_on: {{ ref('int_snapshot_dates') }}
+-- depends_on: {{ ref('int_transactions_validated') }}
 with
 
 validated_transactions as (

@@ -16,6 +16,7 @@
     from the stored rows.
 -#}
 -- depends_on: {{ ref('int_snapshot_dates') }}
+-- depends_on: {{ ref('int_transactions_validated') }}
 {%- set recompute_from = strata_recompute_from_date() %}
 
 with
