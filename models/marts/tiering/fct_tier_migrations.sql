@@ -1,8 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        pre_hook="{{ strata_delete_recomputed_snapshots() }}",
+    )
+}}
+{#-
+    Incremental by snapshot date, like fct_customer_tier_history: a run counts the migrations of
+    the snapshots from the recompute date on (macros/incremental/recompute_from.sql).
+-#}
+-- depends_on: {{ ref('int_snapshot_dates') }}
+-- depends_on: {{ ref('int_transactions_validated') }}
 with
 
 tier_history as (
 
     select * from {{ ref('fct_customer_tier_history') }}
+    where snapshot_date >= {{ strata_recompute_from_date() }}
 
 ),
 

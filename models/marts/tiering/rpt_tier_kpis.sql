@@ -1,21 +1,48 @@
-{#- KPI definitions: README "Marts" (rpt_tier_kpis) and models/marts/tiering/rpt_tier_kpis.yml. -#}
+{{
+    config(
+        materialized='incremental',
+        pre_hook="{{ strata_delete_recomputed_snapshots() }}",
+    )
+}}
+{#-
+    KPI definitions: README "Marts" (rpt_tier_kpis) and models/marts/tiering/rpt_tier_kpis.yml.
+
+    Incremental by snapshot date, like fct_customer_tier_history: a run computes the snapshots
+    from the recompute date on (macros/incremental/recompute_from.sql); value_growth_rate of the
+    first of them compares with the stored last kept snapshot.
+-#}
+-- depends_on: {{ ref('int_transactions_validated') }}
+{%- set recompute_from = strata_recompute_from_date() %}
+
 with
 
 tier_history as (
 
     select * from {{ ref('fct_customer_tier_history') }}
+    where snapshot_date >= {{ recompute_from }}
 
 ),
 
 customer_periods as (
 
     select * from {{ ref('int_customer_periods_aggregated') }}
+    where snapshot_date >= {{ recompute_from }}
 
 ),
 
 snapshot_dates as (
 
     select * from {{ ref('int_snapshot_dates') }}
+    where snapshot_date >= {{ recompute_from }}
+
+),
+
+kept_tier_totals as (
+
+    {{ strata_rows_at_last_kept_snapshot(
+        {'tier': dbt.type_string(), 'total_monetary': dbt.type_numeric(), 'snapshot_date': 'date'},
+        recompute_from,
+    ) }}
 
 ),
 
@@ -104,6 +131,55 @@ tier_snapshots as (
 
 ),
 
+tier_totals_in_order as (
+
+    select
+        tier,
+        total_monetary,
+        snapshot_date,
+        true as is_recomputed
+
+    from tier_snapshots
+
+    union all
+
+    select
+        tier,
+        total_monetary,
+        snapshot_date,
+        false as is_recomputed
+
+    from kept_tier_totals
+
+),
+
+previous_tier_totals as (
+
+    select
+        tier,
+        snapshot_date,
+        lag(total_monetary) over (partition by tier order by snapshot_date) as previous_total_monetary,
+        is_recomputed
+
+    from tier_totals_in_order
+
+),
+
+tier_snapshots_with_previous as (
+
+    select
+        tier_snapshots.*,
+        previous_tier_totals.previous_total_monetary
+
+    from tier_snapshots
+    inner join previous_tier_totals
+        on
+            tier_snapshots.tier = previous_tier_totals.tier
+            and tier_snapshots.snapshot_date = previous_tier_totals.snapshot_date
+            and previous_tier_totals.is_recomputed
+
+),
+
 kpis as (
 
     select
@@ -121,13 +197,12 @@ kpis as (
         cast(customers_out as bigint) as customers_out,
         cast(customers_out as {{ strata_type_double() }}) / nullif(previous_customers, 0) as migration_rate,
         cast(total_monetary as {{ strata_type_double() }})
-        / nullif(lag(total_monetary) over tier_snapshots_in_order, 0)
+        / nullif(previous_total_monetary, 0)
         - 1 as value_growth_rate,
         snapshot_date,
         previous_snapshot_date
 
-    from tier_snapshots
-    window tier_snapshots_in_order as (partition by tier order by snapshot_date)
+    from tier_snapshots_with_previous
 
 )
 
