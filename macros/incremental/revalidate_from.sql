@@ -4,7 +4,7 @@
     A raw file holds the whole history and a refresh adds a few days to it. Judging every raw row
     again on each run would cost as much as a full build, so the validated tables
     (int_*_validated) judge again only the rows that can have changed, the rejudged rows of
-    strata_rejudged_rows_where(), and keep every other verdict as stored. Each verdict carries
+    strata_rejudged_raw_rows(), and keep every other verdict as stored. Each verdict carries
     judged_at, the run_started_at of the dbt invocation that made it.
 
     Raw rows changed, added or removed before the revalidation date (and sharing no key with a
@@ -47,64 +47,82 @@
 {% endmacro %}
 
 {#-
-    strata_rejudged_rows_where(staged_relation, key_column, timestamp_column, from_date): the rows
-    of a staged raw table an incremental run judges again: rows dated on or after from_date, rows
-    without a parsed timestamp, and the stored rows dated before from_date that share a key with
-    one of these. A verdict depends only on the row and on the other rows with its key
-    (duplicates, conflicts), so such a key-complete set gets exactly the verdicts a full build
-    gives it. (A raw row dated before from_date that is not stored yet is late data beyond the
-    window; raw_rows_accounted_for fails on it.)
+    strata_rejudged_raw_rows(staged_relation, key_column, timestamp_column): a select of the raw
+    rows an incremental run judges again: rows dated on or after the revalidation date, rows
+    without a parsed timestamp, and the rows dated before it whose key is stored before it and
+    also occurs among the former. A verdict depends only on the row and on the other rows with
+    its key (duplicates, conflicts), so this key-complete set gets exactly the verdicts a full
+    build gives it. (A raw row dated before the date and not stored yet is late data beyond the
+    window; raw_rows_accounted_for fails on it.) DuckDB pushes the date filter into a Parquet
+    scan, and it skips the second scan of the raw file when no key reaches back, which is the
+    usual case, so a refresh reads the raw file about once.
 
-    The keys reaching back before from_date are looked up first (a join of the window's keys with
-    the stored ones) and written into the SQL as a list; there are usually none, so the query
-    filters the raw file on the timestamp alone, which DuckDB pushes into the Parquet scan. Above
-    max_listed_keys keys the list becomes a subquery.
-
-    strata_delete_rejudged_rows(...): the pre-hook of a validated model; it deletes the stored
-    verdicts of those rows before the model appends the new ones.
+    strata_delete_replaced_verdicts(key_column, timestamp_column): the post-hook of a validated
+    model. After the run appended its verdicts (judged_at = this run), it deletes the stored
+    verdicts they replace: older verdicts dated on or after the revalidation date, without a
+    timestamp, or of a key judged in this run. Computing the date again here gives the same date:
+    both exclude this run's rows (stored_where).
 -#}
-{% macro strata_rejudged_rows_where(staged_relation, key_column, timestamp_column, from_date, max_listed_keys=10000) %}
-    {%- set in_window -%}
-        ({{ timestamp_column }} >= {{ from_date }} or {{ timestamp_column }} is null)
-    {%- endset -%}
-    {%- set keys_before_window -%}
+{% macro strata_rejudged_raw_rows(staged_relation, key_column, timestamp_column) %}
+    {%- set from_date = strata_revalidate_from_date(timestamp_column, strata_stored_valid_verdicts()) -%}
+    with
+
+    window_rows as (
+
+        select * from {{ staged_relation }}
+        where {{ timestamp_column }} >= {{ from_date }} or {{ timestamp_column }} is null
+
+    ),
+
+    keys_reaching_back as (
+
         select distinct stored.{{ key_column }}
         from {{ this }} as stored
         where
             stored.{{ timestamp_column }} < {{ from_date }}
             and stored.{{ key_column }} in (
-                select window_rows.{{ key_column }}
-                from {{ staged_relation }} as window_rows
-                where
-                    window_rows.{{ key_column }} is not null
-                    and (
-                        window_rows.{{ timestamp_column }} >= {{ from_date }}
-                        or window_rows.{{ timestamp_column }} is null
-                    )
+                select window_rows.{{ key_column }} from window_rows
+                where window_rows.{{ key_column }} is not null
             )
-    {%- endset -%}
-    {%- set keys = run_query(keys_before_window ~ ' limit ' ~ (max_listed_keys + 1)).columns[0].values() if execute else [] -%}
-    {{ in_window }}
-    {%- if keys | length > max_listed_keys %}
-        or {{ key_column }} in ({{ keys_before_window }})
-    {%- elif keys | length > 0 %}
-        or {{ key_column }} in (
-            {%- for key in keys -%}
-                '{{ key | replace("'", "''") }}'{{ ', ' if not loop.last }}
-            {%- endfor -%}
-        )
-    {%- endif %}
+
+    ),
+
+    rows_reaching_back as (
+
+        select * from {{ staged_relation }}
+        where
+            {{ timestamp_column }} < {{ from_date }}
+            and {{ key_column }} in (select keys_reaching_back.{{ key_column }} from keys_reaching_back)
+
+    )
+
+    select * from window_rows
+    union all
+    select * from rows_reaching_back
 {%- endmacro %}
 
-{% macro strata_delete_rejudged_rows(staged_relation, key_column, timestamp_column) %}
+{% macro strata_delete_replaced_verdicts(key_column, timestamp_column) %}
     {%- if is_incremental() -%}
+        {%- set from_date = strata_revalidate_from_date(timestamp_column, strata_stored_valid_verdicts()) -%}
+        {%- set this_run = "cast('" ~ strata_run_started_at() ~ "' as timestamp)" -%}
         delete from {{ this }}
-        where {{ strata_rejudged_rows_where(
-            staged_relation, key_column, timestamp_column,
-            strata_revalidate_from_date(timestamp_column, 'reject_reason is null'),
-        ) }}
+        where
+            judged_at <> {{ this_run }}
+            and (
+                {{ timestamp_column }} >= {{ from_date }}
+                or {{ timestamp_column }} is null
+                or {{ key_column }} in (
+                    select judged.{{ key_column }} from {{ this }} as judged
+                    where judged.judged_at = {{ this_run }} and judged.{{ key_column }} is not null
+                )
+            )
     {%- endif -%}
 {% endmacro %}
+
+{#- The stored valid verdicts made before this run: the base of the revalidation date. -#}
+{% macro strata_stored_valid_verdicts() -%}
+    reject_reason is null and judged_at <> cast('{{ strata_run_started_at() }}' as timestamp)
+{%- endmacro %}
 
 {#-
     strata_earliest_rejudged(validated_relation, timestamp_column): the earliest date among the

@@ -13,8 +13,8 @@
     checks           [(reject_reason, condition)], in order; the first true condition wins.
     timestamp_column the parsed timestamp that dates a row. When given, the calling model is
                      incremental: a run judges only the revalidated rows
-                     (macros/incremental/revalidate_from.sql) and its pre-hook,
-                     strata_delete_rejudged_rows, deletes their stored verdicts.
+                     (macros/incremental/revalidate_from.sql) and its post-hook,
+                     strata_delete_replaced_verdicts, deletes the stored verdicts they replace.
 
     Returns one row per distinct raw row: the parsed columns, the text columns for rejected rows
     (for rows collapsed from several raw rows, the smallest raw text; null for valid rows, which
@@ -36,12 +36,12 @@
 
     staged as (
 
-        select * from {{ staged_relation }}
         {%- if timestamp_column is not none and is_incremental() %}
-            where {{ strata_rejudged_rows_where(
-                staged_relation, key_column, timestamp_column,
-                strata_revalidate_from_date(timestamp_column, 'reject_reason is null'),
-            ) }}
+            select * from (
+                {{ strata_rejudged_raw_rows(staged_relation, key_column, timestamp_column) }}
+            ) as rejudged_raw_rows
+        {%- else %}
+            select * from {{ staged_relation }}
         {%- endif %}
 
     ),

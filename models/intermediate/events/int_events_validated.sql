@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ strata_delete_rejudged_rows(ref('stg_raw__events'), 'event_id', 'occurred_at') }}",
+        post_hook="{{ strata_delete_replaced_verdicts('event_id', 'occurred_at') }}",
     )
 }}
 {#- Every distinct raw behaviour event row with its verdict (pattern: macros/raw/validate_raw_rows.sql). -#}

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ strata_delete_rejudged_rows(ref('stg_raw__transactions'), 'transaction_id', 'transacted_at') }}",
+        post_hook="{{ strata_delete_replaced_verdicts('transaction_id', 'transacted_at') }}",
     )
 }}
 {#-
