@@ -48,20 +48,22 @@
 
 {#-
     strata_rejudged_raw_rows(staged_relation, key_column, timestamp_column): a select of the raw
-    rows an incremental run judges again: rows dated on or after the revalidation date, rows
-    without a parsed timestamp, and the rows dated before it whose key is stored before it and
-    also occurs among the former. A verdict depends only on the row and on the other rows with
-    its key (duplicates, conflicts), so this key-complete set gets exactly the verdicts a full
-    build gives it. (A raw row dated before the date and not stored yet is late data beyond the
-    window; raw_rows_accounted_for fails on it.) DuckDB pushes the date filter into a Parquet
-    scan, and it skips the second scan of the raw file when no key reaches back, which is the
-    usual case, so a refresh reads the raw file about once.
+    rows an incremental run judges again: the window rows (dated on or after the revalidation
+    date, or without a parsed timestamp) and the rows dated before it whose key reaches back: a
+    key stored before the date that also occurs among the raw window rows or the stored window
+    verdicts (so a June row reusing an April key makes both conflicting, and fixing or removing
+    the June row makes the April row valid again). A verdict depends only on the row and on the
+    other rows with its key (duplicates, conflicts), so this key-complete set gets exactly the
+    verdicts a full build gives it. (A raw row dated before the date and not stored yet is late
+    data beyond the window; raw_rows_accounted_for fails on it.) DuckDB pushes the date filter
+    into a Parquet scan, and it skips the second scan of the raw file when no key reaches back,
+    which is the usual case, so a refresh reads the raw file about once.
 
     strata_delete_replaced_verdicts(key_column, timestamp_column): the post-hook of a validated
     model. After the run appended its verdicts (judged_at = this run), it deletes the stored
-    verdicts they replace: older verdicts dated on or after the revalidation date, without a
-    timestamp, or of a key judged in this run. Computing the date again here gives the same date:
-    both exclude this run's rows (stored_where).
+    verdicts they replace: the older window verdicts and the older verdicts of every key that
+    reaches back. Computing the date again here gives the same date: both exclude this run's
+    rows (stored_where).
 -#}
 {% macro strata_rejudged_raw_rows(staged_relation, key_column, timestamp_column) %}
     {%- set from_date = strata_revalidate_from_date(timestamp_column, strata_stored_valid_verdicts()) -%}
@@ -80,10 +82,7 @@
         from {{ this }} as stored
         where
             stored.{{ timestamp_column }} < {{ from_date }}
-            and stored.{{ key_column }} in (
-                select window_rows.{{ key_column }} from window_rows
-                where window_rows.{{ key_column }} is not null
-            )
+            and stored.{{ key_column }} in ({{ strata_window_keys(timestamp_column, key_column, from_date) }})
 
     ),
 
@@ -115,9 +114,31 @@
                     select judged.{{ key_column }} from {{ this }} as judged
                     where judged.judged_at = {{ this_run }} and judged.{{ key_column }} is not null
                 )
+                or {{ key_column }} in (
+                    select stored.{{ key_column }} from {{ this }} as stored
+                    where
+                        stored.judged_at <> {{ this_run }}
+                        and stored.{{ key_column }} is not null
+                        and (stored.{{ timestamp_column }} >= {{ from_date }} or stored.{{ timestamp_column }} is null)
+                )
             )
     {%- endif -%}
 {% endmacro %}
+
+{#-
+    The keys of the window (used inside strata_rejudged_raw_rows, after its CTE window_rows): raw
+    window rows and the stored verdicts of the window made before this run.
+-#}
+{% macro strata_window_keys(timestamp_column, key_column, from_date) -%}
+    select window_rows.{{ key_column }} from window_rows
+    where window_rows.{{ key_column }} is not null
+    union all
+    select stored_window.{{ key_column }} from {{ this }} as stored_window
+    where
+        stored_window.{{ key_column }} is not null
+        and ({{ 'stored_window.' ~ timestamp_column }} >= {{ from_date }} or {{ 'stored_window.' ~ timestamp_column }} is null)
+        and stored_window.judged_at <> cast('{{ strata_run_started_at() }}' as timestamp)
+{%- endmacro %}
 
 {#- The stored valid verdicts made before this run: the base of the revalidation date. -#}
 {% macro strata_stored_valid_verdicts() -%}
@@ -125,27 +146,11 @@
 {%- endmacro %}
 
 {#-
-    strata_earliest_rejudged(validated_relation, timestamp_column): the earliest date among the
-    rows this dbt invocation judged in a validated table (a date), or none. The incremental models
-    built from a validated table recompute from it at the latest, so a raw row that changes the
-    verdict of an older row (a new version of an April transaction makes the stored April row a
-    conflicting duplicate) also reaches that older row's date, periods and snapshots.
--#}
-{% macro strata_earliest_rejudged(validated_relation, timestamp_column) %}
-    {%- if not execute -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {{ return(run_query(
-        'select min(cast(' ~ timestamp_column ~ ' as date)) as value from ' ~ validated_relation
-        ~ " where judged_at = cast('" ~ strata_run_started_at() ~ "' as timestamp)"
-    ).columns['value'].values()[0]) }}
-{% endmacro %}
-
-{#-
     strata_refresh_from_date(date_column, validated_relation, timestamp_column): the first date an
     incremental mart built straight from a validated table (fct_events) recomputes, as a SQL date
     literal: the earlier of strata_revalidate_from_date(date_column) on its own table and the
-    earliest date rejudged in this run. strata_delete_rows_dated_from is its pre-hook.
+    earliest date judged since the last completed refresh (macros/incremental/
+    completed_refreshes.sql). strata_delete_rows_dated_from is its pre-hook.
 -#}
 {% macro strata_refresh_from_date(date_column, validated_relation, timestamp_column) %}
     {%- set stored_from = strata_revalidate_from(date_column) -%}

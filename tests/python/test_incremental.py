@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import build_warehouse, generate_data, query
+from conftest import build_warehouse, failure_summary, generate_data, query, run_dbt
 
 BACKFILL_VARS = {"as_of_date": "2025-05-31"}
 
@@ -45,9 +45,12 @@ def snapshot_of(duckdb_path: Path) -> dict[str, list[tuple]]:
 
 # Raw rows that arrive with the day3 export (and stay in later ones): each makes an incremental
 # run judge rows outside its refresh window, or rows without a date, as a full build would.
-BAD_TRANSACTIONS_FROM_DAY3 = """
+# The June row is dated {reused_at}, and its transaction_id is {reused_id}: the April id it
+# reuses, or the new id upstream gave it when fixing the export.
+BAD_TRANSACTIONS = """
     -- a new version of an April transaction, dated in June: both versions become conflicting
-    select transaction_id, customer_id, '2025-06-20 10:00:00' as transacted_at, '999.00' as amount
+    select {reused_id} as transaction_id, customer_id, '{reused_at} 10:00:00' as transacted_at,
+        '999.00' as amount
     from source where transaction_id = (
         select min(transaction_id) from source where transacted_at like '2025-04-%'
     )
@@ -60,7 +63,11 @@ BAD_TRANSACTIONS_FROM_DAY3 = """
     union all
     select 't_bad_date', 'c00000001', '31/06/2025', '5.00'
 """
-BAD_EVENTS_FROM_DAY3 = """
+REUSED_ID = {"reused": "transaction_id", "fixed": "'t_fixed_0001'"}
+REUSED_0625 = ("reused", "2025-06-25")
+FIXED_0625 = ("fixed", "2025-06-25")
+REUSED_0606 = ("reused", "2025-06-06")
+BAD_EVENTS = """
     select event_id, customer_id, event_type, 'other_name' as event_name,
         '2025-06-21 08:00:00' as occurred_at
     from source where event_id = (
@@ -72,17 +79,21 @@ BAD_EVENTS_FROM_DAY3 = """
 
 
 def write_export(
-    source_dir: Path, out_dir: Path, up_to: str, hold_back: str, bad_rows: bool
+    source_dir: Path,
+    out_dir: Path,
+    up_to: str,
+    hold_back: str,
+    bad_rows: tuple[str, str] | None,
 ) -> Path:
     """One cumulative export: the generated rows dated up to `up_to` (as text, all columns kept
-    verbatim), minus those matching `hold_back`, plus the bad rows when `bad_rows`; customers
-    whole."""
+    verbatim), minus those matching `hold_back`, plus the bad rows when `bad_rows` is given as
+    ("reused" or "fixed", the June row's date); customers whole."""
     out_dir.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect()
     try:
         for table, timestamp, bad in (
-            ("transactions", "transacted_at", BAD_TRANSACTIONS_FROM_DAY3),
-            ("events", "occurred_at", BAD_EVENTS_FROM_DAY3),
+            ("transactions", "transacted_at", BAD_TRANSACTIONS),
+            ("events", "occurred_at", BAD_EVENTS),
         ):
             connection.execute(
                 f"""
@@ -93,7 +104,11 @@ def write_export(
                 """
             )
             day = f"cast({timestamp} as date)"
-            extra = f"union all ({bad})" if bad_rows else ""
+            extra = ""
+            if bad_rows is not None:
+                id_kind, reused_at = bad_rows
+                filled = bad.format(reused_id=REUSED_ID[id_kind], reused_at=reused_at)
+                extra = f"union all ({filled})"
             connection.execute(
                 f"""
                 copy (
@@ -135,7 +150,11 @@ def daily_exports(tmp_path_factory) -> dict[str, Path]:
           plus the bad rows above: a June version of an April transaction, of a May event,
           an exact duplicate, rows without a parseable timestamp.
     day4: everything up to 2025-07-20 (as_of_date jumps further than the lookback from a
-          month-end as_of_date, as after a paused scheduler).
+          month-end as_of_date, as after a paused scheduler); upstream has given the June
+          version (2025-06-25, inside the refresh window) a new id, so the April transaction
+          is valid again.
+    day3_early, day4_early: as day3 and day4, with the June version dated 2025-06-06 and never
+          fixed: inside day3's refresh window, outside day4's.
     """
     base = tmp_path_factory.mktemp("incremental_source")
     source = generate_data(
@@ -143,10 +162,12 @@ def daily_exports(tmp_path_factory) -> dict[str, Path]:
     )
     late = "{day} between date '2025-05-29' and date '2025-05-31'"
     exports = {
-        "day1": write_export(source, base / "day1", "2025-06-02", late, bad_rows=False),
-        "day2": write_export(source, base / "day2", "2025-06-05", "false", bad_rows=False),
-        "day3": write_export(source, base / "day3", "2025-06-30", "false", bad_rows=True),
-        "day4": write_export(source, base / "day4", "2025-07-20", "false", bad_rows=True),
+        "day1": write_export(source, base / "day1", "2025-06-02", late, bad_rows=None),
+        "day2": write_export(source, base / "day2", "2025-06-05", "false", bad_rows=None),
+        "day3": write_export(source, base / "day3", "2025-06-30", "false", REUSED_0625),
+        "day4": write_export(source, base / "day4", "2025-07-20", "false", FIXED_0625),
+        "day3_early": write_export(source, base / "day3_early", "2025-06-30", "false", REUSED_0606),
+        "day4_early": write_export(source, base / "day4_early", "2025-07-20", "false", REUSED_0606),
     }
     day = "cast(transacted_at as date)"
     connection = duckdb.connect()
@@ -210,6 +231,22 @@ def test_bad_rows_reach_back_before_the_refresh_window(incremental_runs):
 
     assert not conflicting(incremental_runs["day2"])
     assert len(conflicting(incremental_runs["day3"])) == 2
+    assert not conflicting(incremental_runs["day4"])  # the June row got its own id
+
+
+def test_a_stopped_run_is_caught_up_by_the_next(daily_exports, tmp_path_factory, tmp_path):
+    """day3_early stops after fct_transactions (as a failed test or SIGTERM would stop it), so
+    the snapshot models never saw the April verdict change; the next run, whose window has moved
+    past the June row, still recomputes from April (the last completed refresh is older)."""
+    work = tmp_path_factory.mktemp("stopped_run_warehouse")
+    build_warehouse(daily_exports["day2"], work, {})
+    partial = run_dbt(
+        ["run", "--select", "+fct_transactions"], daily_exports["day3_early"], work, {}
+    )
+    assert partial.returncode == 0, failure_summary(partial.output)
+    path = build_warehouse(daily_exports["day4_early"], work, {})
+    full = build_warehouse(daily_exports["day4_early"], tmp_path, {})
+    assert_same(snapshot_of(path), snapshot_of(full))
 
 
 def test_rerun_changes_nothing(incremental_runs):
