@@ -6,8 +6,8 @@
     latest date_column stored in the model's table (so a run after a pause, or after a failed run,
     also fills the gap) and the earliest transaction date judged in int_transactions_validated
     since the last completed refresh (macros/incremental/completed_refreshes.sql: a late raw row
-    can change the verdict of an older transaction). Every snapshot, or transaction, dated on or after it is recomputed;
-    older rows are kept as stored. In a full build (the table does not exist yet, or
+    can change the verdict of an older transaction). Every snapshot, or transaction, dated on or
+    after it is recomputed; older rows are kept as stored. In a full build (the table does not exist yet, or
     --full-refresh) it is 1900-01-01, so the same SQL recomputes everything.
 
     strata_delete_recomputed_snapshots(date_column, calendar): the pre-hook of the incremental

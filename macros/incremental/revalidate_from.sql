@@ -7,9 +7,9 @@
     strata_rejudged_raw_rows(), and keep every other verdict as stored. Each verdict carries
     judged_at, the run_started_at of the dbt invocation that made it.
 
-    Raw rows changed, added or removed before the revalidation date (and sharing no key with a
-    rejudged row) are not seen; raw_rows_accounted_for then fails on the counts, and the fix is
-    --full-refresh (README).
+    Raw rows added, removed or edited before the revalidation date (and sharing no key with a
+    rejudged row) are not seen: an added or removed row makes raw_rows_accounted_for fail on the
+    counts, an edited one goes unnoticed. After correcting old data, run --full-refresh (README).
 -#}
 
 {#-
@@ -136,7 +136,10 @@
     select stored_window.{{ key_column }} from {{ this }} as stored_window
     where
         stored_window.{{ key_column }} is not null
-        and ({{ 'stored_window.' ~ timestamp_column }} >= {{ from_date }} or {{ 'stored_window.' ~ timestamp_column }} is null)
+        and (
+            stored_window.{{ timestamp_column }} >= {{ from_date }}
+            or stored_window.{{ timestamp_column }} is null
+        )
         and stored_window.judged_at <> cast('{{ strata_run_started_at() }}' as timestamp)
 {%- endmacro %}
 
