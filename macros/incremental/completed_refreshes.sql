@@ -35,7 +35,7 @@
     {%- set watermarks = strata_completed_refreshes_relation() -%}
     {%- do run_query('create table if not exists ' ~ watermarks ~ ' (run_started_at timestamp)') -%}
     {%- do run_query(
-        'insert into ' ~ watermarks ~ " values (cast('" ~ strata_run_started_at() ~ "' as timestamp))"
+        'insert into ' ~ watermarks ~ ' values (' ~ strata_this_run() ~ ')'
     ) -%}
 {% endmacro %}
 
@@ -56,7 +56,7 @@
         {%- set since = '(select coalesce(max(run_started_at), ' ~ since ~ ') from ' ~ watermarks ~ ')' -%}
     {%- endif -%}
     {{ return(run_query(
-        "select greatest(min(cast(" ~ timestamp_column ~ " as date)), cast('1900-01-01' as date)) as value"
+        'select greatest(min(cast(' ~ timestamp_column ~ ' as date)), ' ~ strata_date_literal(none) ~ ') as value'
         ~ ' from ' ~ validated_relation ~ ' where judged_at > ' ~ since
     ).columns['value'].values()[0]) }}
 {% endmacro %}

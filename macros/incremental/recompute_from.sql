@@ -36,10 +36,10 @@
                 {%- do candidates.append(earliest_rejudged) -%}
             {%- endif -%}
             {%- set recompute_from = candidates | min -%}
-            {{ return("cast('" ~ recompute_from.isoformat() ~ "' as date)") }}
+            {{ return(strata_date_literal(recompute_from)) }}
         {%- endif -%}
     {%- endif -%}
-    {{ return("cast('1900-01-01' as date)") }}
+    {{ return(strata_date_literal(none)) }}
 {% endmacro %}
 
 {% macro strata_delete_recomputed_snapshots(date_column='snapshot_date', calendar=true) %}

@@ -103,7 +103,7 @@
 {% macro strata_delete_replaced_verdicts(key_column, timestamp_column) %}
     {%- if is_incremental() -%}
         {%- set from_date = strata_revalidate_from_date(timestamp_column, strata_stored_valid_verdicts()) -%}
-        {%- set this_run = "cast('" ~ strata_run_started_at() ~ "' as timestamp)" -%}
+        {%- set this_run = strata_this_run() -%}
         delete from {{ this }}
         where
             judged_at <> {{ this_run }}
@@ -140,12 +140,12 @@
             stored_window.{{ timestamp_column }} >= {{ from_date }}
             or stored_window.{{ timestamp_column }} is null
         )
-        and stored_window.judged_at <> cast('{{ strata_run_started_at() }}' as timestamp)
+        and stored_window.judged_at <> {{ strata_this_run() }}
 {%- endmacro %}
 
 {#- The stored valid verdicts made before this run: the base of the revalidation date. -#}
 {% macro strata_stored_valid_verdicts() -%}
-    reject_reason is null and judged_at <> cast('{{ strata_run_started_at() }}' as timestamp)
+    reject_reason is null and judged_at <> {{ strata_this_run() }}
 {%- endmacro %}
 
 {#-
@@ -179,7 +179,7 @@
     {{ return("cast('" ~ day ~ "' as date)") }}
 {% endmacro %}
 
-{#- This dbt invocation's start (UTC) as text: the judged_at of the verdicts it makes. -#}
-{% macro strata_run_started_at() -%}
-    {{ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') }}
+{#- This dbt invocation's start (UTC) as a SQL timestamp: the judged_at of the verdicts it makes. -#}
+{% macro strata_this_run() -%}
+    cast('{{ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}

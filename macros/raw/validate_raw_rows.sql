@@ -142,7 +142,7 @@
             reject_reason,
             cast(raw_rows as bigint) as raw_rows,
             cast(raw_rows - 1 as bigint) as duplicate_rows,
-            cast('{{ strata_run_started_at() }}' as {{ dbt.type_timestamp() }}) as judged_at
+            {{ strata_this_run() }} as judged_at
 
         from judged
 
