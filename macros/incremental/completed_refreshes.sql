@@ -32,27 +32,20 @@
             {{ return('') }}
         {%- endif -%}
     {%- endfor -%}
-    {%- set watermarks = strata_completed_refreshes_relation() -%}
+    {%- set watermarks = strata_bookkeeping_relation('strata_completed_refreshes') -%}
     {%- do run_query('create table if not exists ' ~ watermarks ~ ' (run_started_at timestamp)') -%}
     {%- do run_query(
         'insert into ' ~ watermarks ~ ' values (' ~ strata_this_run() ~ ')'
     ) -%}
 {% endmacro %}
 
-{% macro strata_completed_refreshes_relation() %}
-    {%- set validated = graph.nodes['model.' ~ project_name ~ '.int_transactions_validated'] -%}
-    {{ return(api.Relation.create(
-        database=validated.database, schema=validated.schema, identifier='strata_completed_refreshes'
-    )) }}
-{% endmacro %}
-
 {% macro strata_earliest_rejudged(validated_relation, timestamp_column) %}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set watermarks = strata_completed_refreshes_relation() -%}
+    {%- set watermarks = strata_bookkeeping_relation('strata_completed_refreshes') -%}
     {%- set since = "cast('1900-01-01' as timestamp)" -%}
-    {%- if adapter.get_relation(watermarks.database, watermarks.schema, watermarks.identifier) is not none -%}
+    {%- if strata_table_exists(watermarks) -%}
         {%- set since = '(select coalesce(max(run_started_at), ' ~ since ~ ') from ' ~ watermarks ~ ')' -%}
     {%- endif -%}
     {{ return(run_query(

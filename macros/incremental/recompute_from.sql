@@ -13,7 +13,8 @@
     strata_delete_recomputed_snapshots(date_column, calendar): the pre-hook of the incremental
     models. It deletes the stored rows the run is about to recompute: those dated on or after the
     recompute date and, for snapshot models (calendar=true), snapshots that are no longer in the
-    calendar (an as_of_date that moved).
+    calendar (an as_of_date that moved). It logs the recompute date for the scoped uniqueness
+    tests (macros/incremental/verified_builds.sql).
 -#}
 {% macro strata_recompute_from_date(date_column='snapshot_date') %}
     {%- if execute and is_incremental() -%}
@@ -43,14 +44,16 @@
 {% endmacro %}
 
 {% macro strata_delete_recomputed_snapshots(date_column='snapshot_date', calendar=true) %}
+    {%- set recompute_from = strata_recompute_from_date(date_column) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where
-            {{ date_column }} >= {{ strata_recompute_from_date(date_column) }}
+            {{ date_column }} >= {{ recompute_from }}
             {%- if calendar %}
                 or {{ date_column }} not in (select snapshot_date from {{ ref('int_snapshot_dates') }})
-            {%- endif %}
-    {%- endif -%}
+            {%- endif %};
+    {%- endif %}
+    {{ strata_log_recompute(recompute_from) }}
 {% endmacro %}
 
 {#-

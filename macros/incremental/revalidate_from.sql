@@ -153,7 +153,8 @@
     incremental mart built straight from a validated table (fct_events) recomputes, as a SQL date
     literal: the earlier of strata_revalidate_from_date(date_column) on its own table and the
     earliest date judged since the last completed refresh (macros/incremental/
-    completed_refreshes.sql). strata_delete_rows_dated_from is its pre-hook.
+    completed_refreshes.sql). strata_delete_rows_dated_from is its pre-hook; it also logs the date
+    for the scoped uniqueness tests (macros/incremental/verified_builds.sql).
 -#}
 {% macro strata_refresh_from_date(date_column, validated_relation, timestamp_column) %}
     {%- set stored_from = strata_revalidate_from(date_column) -%}
@@ -169,8 +170,9 @@
 {% macro strata_delete_rows_dated_from(date_column, from_date) %}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where {{ date_column }} >= {{ from_date }}
-    {%- endif -%}
+        where {{ date_column }} >= {{ from_date }};
+    {%- endif %}
+    {{ strata_log_recompute(from_date) }}
 {% endmacro %}
 
 {#- A date (or none: the start of everything, 1900-01-01) as a SQL date literal. -#}

@@ -4,6 +4,7 @@ inside the lookback included, and re-running the same refresh changes nothing.""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -257,3 +258,84 @@ def test_backfill_to_an_earlier_as_of_date_and_back(daily_exports, incremental_r
     full = build_warehouse(daily_exports["day4"], tmp_path, BACKFILL_VARS)
     assert_same(incremental_runs["backfill"], snapshot_of(full))
     assert_same(incremental_runs["after_backfill"], incremental_runs["day4"])
+
+
+# The uniqueness tests of the large incremental tables, in a build after a verified build, check
+# only the keys dated on or after the earliest date rewritten since it (README "Tests in a
+# refresh"). The day3 run rewrites from April (the reused id), the day4 run only from 2025-06-23
+# (the rejudged window; the *_early exports change no older verdict in day4, and day4 reads the
+# stored history only at 2025-05-31). Duplicates planted between the two are in day4's test
+# window only when the day3 run was not verified. (A duplicate transaction also fails the
+# whole-table raw_rows_accounted_for, so only the history one can pass a build unseen.)
+PLANTED_DUPLICATES = {
+    "marts.fct_customer_tier_history": "snapshot_date = date '2025-04-30'",
+    "marts.fct_transactions": "transaction_date = date '2025-06-10'",
+}
+
+
+def plant_duplicates(duckdb_path: Path, relations) -> None:
+    connection = duckdb.connect(str(duckdb_path))
+    try:
+        for relation in relations:
+            where = PLANTED_DUPLICATES[relation]
+            connection.execute(
+                f"insert into {relation} select * from {relation} where {where} limit 1"
+            )
+    finally:
+        connection.close()
+
+
+def remove_duplicate_transactions(duckdb_path: Path) -> None:
+    connection = duckdb.connect(str(duckdb_path))
+    try:
+        connection.execute(
+            "create temp table kept as select distinct * from marts.fct_transactions; "
+            "delete from marts.fct_transactions; "
+            "insert into marts.fct_transactions select * from kept"
+        )
+    finally:
+        connection.close()
+
+
+def failed_uniqueness_tests(output: str) -> set[str]:
+    return {
+        relation
+        for relation in PLANTED_DUPLICATES
+        if re.search(rf"FAIL \d+ unique_combination_of_columns_{relation.split('.')[1]}_", output)
+    }
+
+
+@pytest.mark.parametrize("day3_command", ["run", "build"])
+def test_uniqueness_tests_cover_writes_since_the_last_verified_build(
+    day3_command, daily_exports, tmp_path
+):
+    """After an unverified day3 run (`dbt run`: no tests), day4's builds check the keys dated
+    since day3's window and find the duplicates (the transaction one first: it stops the models
+    downstream; once it is removed, the history one); after a verified day3 build they check only
+    day4's window, and `dbt test` (always whole tables) is what finds the history one."""
+    history = "marts.fct_customer_tier_history"
+    build_warehouse(daily_exports["day2"], tmp_path, {})
+    day3 = run_dbt([day3_command], daily_exports["day3_early"], tmp_path, {})
+    assert day3.returncode == 0, failure_summary(day3.output)
+    if day3_command == "run":
+        plant_duplicates(day3.duckdb_path, PLANTED_DUPLICATES)
+        day4 = run_dbt(["build"], daily_exports["day4_early"], tmp_path, {})
+        assert day4.returncode != 0
+        assert failed_uniqueness_tests(day4.output) == {"marts.fct_transactions"}, failure_summary(
+            day4.output
+        )
+        remove_duplicate_transactions(day4.duckdb_path)
+        day4_again = run_dbt(["build"], daily_exports["day4_early"], tmp_path, {})
+        assert day4_again.returncode != 0
+        assert failed_uniqueness_tests(day4_again.output) == {history}, failure_summary(
+            day4_again.output
+        )
+    else:
+        plant_duplicates(day3.duckdb_path, [history])
+        day4 = run_dbt(["build"], daily_exports["day4_early"], tmp_path, {})
+        assert day4.returncode == 0, failure_summary(day4.output)
+        full_check = run_dbt(["test"], daily_exports["day4_early"], tmp_path, {})
+        assert full_check.returncode != 0
+        assert failed_uniqueness_tests(full_check.output) == {history}, failure_summary(
+            full_check.output
+        )
