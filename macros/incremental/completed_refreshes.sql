@@ -17,7 +17,7 @@
     everything for the incremental models; DuckDB would return a year-0 date as text).
 -#}
 {% macro strata_record_completed_refresh(results) %}
-    {%- if not execute or flags.WHICH not in ['build', 'run'] -%}
+    {%- if not execute or flags.WHICH not in ['build', 'run'] or strata_is_empty_run() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set succeeded = [] -%}
@@ -45,7 +45,7 @@
     {%- endif -%}
     {%- set watermarks = strata_bookkeeping_relation('strata_completed_refreshes') -%}
     {%- set since = "cast('1900-01-01' as timestamp)" -%}
-    {%- if strata_table_exists(watermarks) -%}
+    {%- if adapter.get_relation(watermarks.database, watermarks.schema, watermarks.identifier) is not none -%}
         {%- set since = '(select coalesce(max(run_started_at), ' ~ since ~ ') from ' ~ watermarks ~ ')' -%}
     {%- endif -%}
     {{ return(run_query(

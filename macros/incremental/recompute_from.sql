@@ -45,7 +45,7 @@
 
 {% macro strata_delete_recomputed_snapshots(date_column='snapshot_date', calendar=true) %}
     {%- set recompute_from = strata_recompute_from_date(date_column) -%}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and not strata_is_empty_run() -%}
         delete from {{ this }}
         where
             {{ date_column }} >= {{ recompute_from }}

@@ -101,7 +101,7 @@
 {%- endmacro %}
 
 {% macro strata_delete_replaced_verdicts(key_column, timestamp_column) %}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and not strata_is_empty_run() -%}
         {%- set from_date = strata_revalidate_from_date(timestamp_column, strata_stored_valid_verdicts()) -%}
         {%- set this_run = strata_this_run() -%}
         delete from {{ this }}
@@ -168,7 +168,7 @@
 {% endmacro %}
 
 {% macro strata_delete_rows_dated_from(date_column, from_date) %}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and not strata_is_empty_run() -%}
         delete from {{ this }}
         where {{ date_column }} >= {{ from_date }};
     {%- endif %}

@@ -1,8 +1,8 @@
 {#-
     Fails on every combination of the given columns that occurs more than once.
 
-    recomputed_date_column (optional, for incremental models): in a `dbt build` after a verified
-    build, only the combinations that occur among rows dated on or after the earliest date
+    recomputed_date_column (optional, for incremental models): in a `dbt build`, once this test
+    has passed, only the combinations that occur among rows dated on or after the earliest date
     rewritten since then are checked (macros/incremental/verified_builds.sql); every duplicate
     involves such a row, so this is exact and reads far less than the whole table. Key values are
     compared with '=' there: a null key is the not_null tests' to find.
@@ -11,7 +11,10 @@
     {%- if not combination_of_columns -%}
         {{ exceptions.raise_compiler_error("Strata test unique_combination_of_columns: give combination_of_columns.") }}
     {%- endif -%}
-    {%- set tested_from = strata_tested_from(model) if recomputed_date_column is not none else none -%}
+    {%- set tested_from = none -%}
+    {%- if recomputed_date_column is not none -%}
+        {%- set tested_from = strata_tested_from(model, combination_of_columns, recomputed_date_column) -%}
+    {%- endif -%}
     select
         {{ combination_of_columns | join(', ') }},
         count(*) as occurrences

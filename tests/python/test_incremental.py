@@ -312,7 +312,8 @@ def test_uniqueness_tests_cover_writes_since_the_last_verified_build(
     """After an unverified day3 run (`dbt run`: no tests), day4's builds check the keys dated
     since day3's window and find the duplicates (the transaction one first: it stops the models
     downstream; once it is removed, the history one); after a verified day3 build they check only
-    day4's window, and `dbt test` (always whole tables) is what finds the history one."""
+    day4's window, `dbt test` (always whole tables) is what finds the history one, and after that
+    failure the next build checks the whole history again."""
     history = "marts.fct_customer_tier_history"
     build_warehouse(daily_exports["day2"], tmp_path, {})
     day3 = run_dbt([day3_command], daily_exports["day3_early"], tmp_path, {})
@@ -339,3 +340,32 @@ def test_uniqueness_tests_cover_writes_since_the_last_verified_build(
         assert failed_uniqueness_tests(full_check.output) == {history}, failure_summary(
             full_check.output
         )
+        # a failed test is no longer verified: the next build checks its whole table again
+        day4_again = run_dbt(["build"], daily_exports["day4_early"], tmp_path, {})
+        assert day4_again.returncode != 0
+        assert failed_uniqueness_tests(day4_again.output) == {history}, failure_summary(
+            day4_again.output
+        )
+
+
+def test_an_empty_build_changes_no_stored_row(daily_exports, tmp_path):
+    """`dbt build --empty` (refs read as empty relations, for checking the SQL) must not let the
+    incremental hooks delete the rows they would recompute."""
+    path = build_warehouse(daily_exports["day2"], tmp_path, {})
+    before = snapshot_of(path)
+    empty = run_dbt(["build", "--empty"], daily_exports["day2"], tmp_path, {})
+    assert "Compilation Error" not in empty.output, failure_summary(empty.output)
+    after = snapshot_of(path)
+    incremental = [
+        "marts.fct_transactions",
+        "marts.fct_events",
+        "intermediate.int_transactions_validated",
+        "intermediate.int_events_validated",
+        "marts.fct_customer_tier_history",
+        "marts.fct_tier_migrations",
+        "marts.rpt_tier_kpis",
+        "intermediate.int_customer_periods_aggregated",
+        "intermediate.int_customer_snapshots_accumulated",
+    ]
+    changed = [relation for relation in incremental if after[relation] != before[relation]]
+    assert not changed, f"dbt build --empty changed {changed}"
