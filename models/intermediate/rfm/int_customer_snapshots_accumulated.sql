@@ -9,8 +9,15 @@
     as_of_date, carrying running totals of the per-period aggregates. This is the customer x
     snapshot spine: the history never joins transactions to snapshots.
 
-    Incremental: the snapshots on or after the recompute date start from the stored totals of the
-    last snapshot kept (carried_totals; empty in a full build) and add the periods after it.
+    How: the running totals are taken over the customer's periods only (a customer has a period
+    at a few snapshots, not at every one), and each period's totals then hold for every snapshot
+    from its own up to the customer's next period. The snapshots are numbered, so that range is
+    a join on snapshot numbers; no sort of the whole spine is needed.
+
+    Incremental: the snapshots on or after the recompute date are numbered from 1; the stored
+    totals of the last snapshot kept (carried_totals; empty in a full build) enter as the
+    customer's period number 0, so they carry on to the recomputed snapshots before the
+    customer's next period, and into every later running total.
 -#}
 {%- set recompute_from = strata_recompute_from_date() %}
 
@@ -29,11 +36,12 @@ snapshot_dates as (
 
 ),
 
-recomputed_snapshot_dates as (
+recomputed_snapshots as (
 
     select
         snapshot_date,
-        previous_snapshot_date
+        previous_snapshot_date,
+        row_number() over (order by snapshot_date) as snapshot_number
 
     from snapshot_dates
     where snapshot_date >= {{ recompute_from }}
@@ -52,113 +60,89 @@ carried_totals as (
 
 ),
 
-recomputed_periods as (
-
-    select * from customer_periods
-    where snapshot_date >= {{ recompute_from }}
-
-),
-
-starting_points as (
+numbered_periods as (
 
     select
-        customer_id,
-        snapshot_date
+        customer_periods.customer_id,
+        recomputed_snapshots.snapshot_number,
+        customer_periods.purchases,
+        customer_periods.net_amount,
+        customer_periods.first_purchase_date,
+        customer_periods.last_purchase_date
 
-    from recomputed_periods
+    from customer_periods
+    inner join recomputed_snapshots
+        on customer_periods.snapshot_date = recomputed_snapshots.snapshot_date
 
     union all
 
     select
-        carried_totals.customer_id,
-        recomputed_snapshot_dates.snapshot_date
+        customer_id,
+        0 as snapshot_number,
+        frequency as purchases,
+        monetary as net_amount,
+        first_purchase_date,
+        last_purchase_date
 
     from carried_totals
-    cross join recomputed_snapshot_dates
-    where
-        recomputed_snapshot_dates.previous_snapshot_date is null
-        or recomputed_snapshot_dates.previous_snapshot_date < {{ recompute_from }}
 
 ),
 
-customer_starts as (
+running_totals as (
 
     select
         customer_id,
-        min(snapshot_date) as first_snapshot_date
+        snapshot_number,
+        purchases,
+        net_amount,
+        sum(purchases) over customer_to_date as frequency,
+        sum(net_amount) over customer_to_date as monetary,
+        min(first_purchase_date) over customer_to_date as first_purchase_date,
+        max(last_purchase_date) over customer_to_date as last_purchase_date,
+        coalesce(
+            lead(snapshot_number) over (partition by customer_id order by snapshot_number),
+            (select count(*) from recomputed_snapshots) + 1
+        ) as next_period_number
 
-    from starting_points
-    group by customer_id
-
-),
-
-customer_snapshots as (
-
-    select
-        customer_starts.customer_id,
-        recomputed_snapshot_dates.snapshot_date,
-        recomputed_snapshot_dates.previous_snapshot_date
-
-    from customer_starts
-    inner join recomputed_snapshot_dates
-        on customer_starts.first_snapshot_date <= recomputed_snapshot_dates.snapshot_date
-
-),
-
-customer_snapshot_periods as (
-
-    select
-        customer_snapshots.customer_id,
-        customer_snapshots.snapshot_date,
-        customer_snapshots.previous_snapshot_date,
-        coalesce(recomputed_periods.purchases, 0) as period_purchases,
-        coalesce(recomputed_periods.net_amount, 0) as period_net_amount,
-        recomputed_periods.first_purchase_date as period_first_purchase_date,
-        recomputed_periods.last_purchase_date as period_last_purchase_date
-
-    from customer_snapshots
-    left join recomputed_periods
-        on
-            customer_snapshots.customer_id = recomputed_periods.customer_id
-            and customer_snapshots.snapshot_date = recomputed_periods.snapshot_date
+    from numbered_periods
+    window customer_to_date as (
+        partition by customer_id
+        order by snapshot_number
+        rows between unbounded preceding and current row
+    )
 
 ),
 
 accumulated as (
 
     select
-        customer_snapshot_periods.customer_id,
-        customer_snapshot_periods.snapshot_date,
-        customer_snapshot_periods.previous_snapshot_date,
-        cast(customer_snapshot_periods.period_purchases as bigint) as period_purchases,
-        cast(customer_snapshot_periods.period_net_amount as {{ dbt.type_numeric() }}) as period_net_amount,
+        running_totals.customer_id,
+        recomputed_snapshots.snapshot_date,
+        recomputed_snapshots.previous_snapshot_date,
         cast(
-            coalesce(carried_totals.frequency, 0)
-            + sum(customer_snapshot_periods.period_purchases) over customer_to_date
-            as bigint
-        ) as frequency,
+            case
+                when recomputed_snapshots.snapshot_number = running_totals.snapshot_number
+                    then running_totals.purchases
+                else 0
+            end as bigint
+        ) as period_purchases,
         cast(
-            coalesce(carried_totals.monetary, 0)
-            + sum(customer_snapshot_periods.period_net_amount) over customer_to_date
-            as {{ dbt.type_numeric() }}
-        ) as monetary,
-        coalesce(
-            carried_totals.first_purchase_date,
-            min(customer_snapshot_periods.period_first_purchase_date) over customer_to_date
-        ) as first_purchase_date,
-        coalesce(
-            max(customer_snapshot_periods.period_last_purchase_date) over customer_to_date,
-            carried_totals.last_purchase_date
-        ) as last_purchase_date
+            case
+                when recomputed_snapshots.snapshot_number = running_totals.snapshot_number
+                    then running_totals.net_amount
+                else 0
+            end as {{ dbt.type_numeric() }}
+        ) as period_net_amount,
+        cast(running_totals.frequency as bigint) as frequency,
+        cast(running_totals.monetary as {{ dbt.type_numeric() }}) as monetary,
+        running_totals.first_purchase_date,
+        running_totals.last_purchase_date
 
-    from customer_snapshot_periods
-    left join carried_totals
-        on customer_snapshot_periods.customer_id = carried_totals.customer_id
-    window customer_to_date as (
-        partition by customer_snapshot_periods.customer_id
-        order by customer_snapshot_periods.snapshot_date
-        rows between unbounded preceding and current row
-    )
+    from running_totals
+    inner join recomputed_snapshots
+        on
+            running_totals.snapshot_number <= recomputed_snapshots.snapshot_number
+            and running_totals.next_period_number > recomputed_snapshots.snapshot_number
 
 )
 
