@@ -24,14 +24,20 @@ purchase_dates as (
 
 as_of as (
 
-    select
-        {% if var('as_of_date') is not none -%}
-            cast('{{ var("as_of_date") }}' as date)
-        {%- else -%}
-            max(transaction_date)
-        {%- endif %} as as_of_date
+    {% if var('as_of_date') is not none -%}
+        select cast('{{ var("as_of_date") }}' as date) as as_of_date
+    {%- else -%}
+        select max(transaction_date) as as_of_date
+        from purchase_dates
+    {%- endif %}
 
+),
+
+first_purchase as (
+
+    select min(transaction_date) as first_purchase_date
     from purchase_dates
+    where transaction_date <= (select as_of.as_of_date from as_of)
 
 ),
 
@@ -39,12 +45,11 @@ bounds as (
 
     select
         as_of.as_of_date,
-        min(purchase_dates.transaction_date) as first_purchase_date
+        first_purchase.first_purchase_date
 
     from as_of
-    inner join purchase_dates
-        on as_of.as_of_date >= purchase_dates.transaction_date
-    group by as_of.as_of_date
+    cross join first_purchase
+    where first_purchase.first_purchase_date is not null
 
 ),
 
