@@ -33,7 +33,6 @@
         {%- endif -%}
     {%- endfor -%}
     {%- set watermarks = strata_bookkeeping_relation('strata_completed_refreshes') -%}
-    {%- do run_query('create table if not exists ' ~ watermarks ~ ' (run_started_at timestamp)') -%}
     {%- do run_query(
         'insert into ' ~ watermarks ~ ' values (' ~ strata_this_run() ~ ')'
     ) -%}

@@ -8,7 +8,8 @@
     were written, a duplicate must involve a row dated on or after D: checking the key values that
     occur on or after D is exact. Two tables keep the facts that argument needs, next to the
     validated tables (created by the on-run-start hook strata_create_bookkeeping_tables, outside
-    the models' transactions):
+    the models' transactions, together with strata_completed_refreshes of
+    macros/incremental/completed_refreshes.sql):
 
     strata_recompute_log    (model_name, run_started_at, recomputed_from): one row per run of an
                             incremental model, written by its pre-hook (strata_log_recompute):
@@ -37,7 +38,11 @@
     {%- endif -%}
     {%- set recompute_log = strata_bookkeeping_relation('strata_recompute_log') -%}
     {%- set verified_tests = strata_bookkeeping_relation('strata_verified_tests') -%}
+    {%- set completed_refreshes = strata_bookkeeping_relation('strata_completed_refreshes') -%}
     {%- do run_query('create schema if not exists ' ~ recompute_log.without_identifier()) -%}
+    {%- do run_query(
+        'create table if not exists ' ~ completed_refreshes ~ ' (run_started_at ' ~ dbt.type_timestamp() ~ ')'
+    ) -%}
     {%- do run_query(
         'create table if not exists ' ~ recompute_log ~ ' (model_name ' ~ dbt.type_string()
         ~ ', run_started_at ' ~ dbt.type_timestamp() ~ ', recomputed_from date)'
