@@ -26,15 +26,10 @@
         ).columns['value'].values()[0] -%}
         {%- if as_of is not none and latest_stored is not none -%}
             {%- set timedelta = modules.datetime.timedelta -%}
-            {%- set candidates = [
-                as_of - timedelta(days=var('lookback_days') | int),
-                latest_stored + timedelta(days=1),
-            ] -%}
-            {%- set earliest_rejudged = strata_earliest_rejudged(
-                ref('int_transactions_validated'), 'transacted_at'
-            ) -%}
-            {%- if earliest_rejudged is not none -%}
-                {%- do candidates.append(earliest_rejudged) -%}
+            {%- set candidates = [as_of, latest_stored + timedelta(days=1)] -%}
+            {%- set earliest_changed = strata_earliest_changed(ref('int_transactions_validated')) -%}
+            {%- if earliest_changed is not none -%}
+                {%- do candidates.append(earliest_changed) -%}
             {%- endif -%}
             {%- set recompute_from = candidates | min -%}
             {{ return(strata_date_literal(recompute_from)) }}

@@ -63,7 +63,10 @@
     model. After the run appended its verdicts (judged_at = this run), it deletes the stored
     verdicts they replace: the older window verdicts and the older verdicts of every key that
     reaches back. Computing the date again here gives the same date: both exclude this run's
-    rows (stored_where).
+    rows (stored_where). Before deleting, it logs the earliest date at which the verdicts
+    changed (strata_log_verdict_changes, macros/incremental/completed_refreshes.sql): the rows
+    of this run's verdicts and of the replaced ones that the other side does not hold, i.e. a
+    row added, removed or judged differently. A full build logs 1900-01-01 (everything).
 -#}
 {% macro strata_rejudged_raw_rows(staged_relation, key_column, timestamp_column) %}
     {%- set from_date = strata_revalidate_from_date(timestamp_column, strata_stored_valid_verdicts()) -%}
@@ -101,29 +104,36 @@
 {%- endmacro %}
 
 {% macro strata_delete_replaced_verdicts(key_column, timestamp_column) %}
-    {%- if is_incremental() and not strata_is_empty_run() -%}
-        {%- set from_date = strata_revalidate_from_date(timestamp_column, strata_stored_valid_verdicts()) -%}
-        {%- set this_run = strata_this_run() -%}
-        delete from {{ this }}
-        where
-            judged_at <> {{ this_run }}
-            and (
-                {{ timestamp_column }} >= {{ from_date }}
-                or {{ timestamp_column }} is null
-                or {{ key_column }} in (
-                    select judged.{{ key_column }} from {{ this }} as judged
-                    where judged.judged_at = {{ this_run }} and judged.{{ key_column }} is not null
-                )
-                or {{ key_column }} in (
-                    select stored.{{ key_column }} from {{ this }} as stored
-                    where
-                        stored.judged_at <> {{ this_run }}
-                        and stored.{{ key_column }} is not null
-                        and (stored.{{ timestamp_column }} >= {{ from_date }} or stored.{{ timestamp_column }} is null)
-                )
-            )
+    {%- if strata_is_empty_run() -%}
+        {{ return('') }}
     {%- endif -%}
-{% endmacro %}
+    {%- if not is_incremental() -%}
+        {{ return(strata_log_verdict_changes(none)) }}
+    {%- endif -%}
+    {%- set from_date = strata_revalidate_from_date(timestamp_column, strata_stored_valid_verdicts()) -%}
+    {%- set this_run = strata_this_run() -%}
+    {%- set replaced -%}
+        judged_at <> {{ this_run }}
+        and (
+            {{ timestamp_column }} >= {{ from_date }}
+            or {{ timestamp_column }} is null
+            or {{ key_column }} in (
+                select judged.{{ key_column }} from {{ this }} as judged
+                where judged.judged_at = {{ this_run }} and judged.{{ key_column }} is not null
+            )
+            or {{ key_column }} in (
+                select stored.{{ key_column }} from {{ this }} as stored
+                where
+                    stored.judged_at <> {{ this_run }}
+                    and stored.{{ key_column }} is not null
+                    and (stored.{{ timestamp_column }} >= {{ from_date }} or stored.{{ timestamp_column }} is null)
+            )
+        )
+    {%- endset -%}
+    {{ strata_log_verdict_changes(replaced, timestamp_column) }};
+    delete from {{ this }}
+    where {{ replaced }}
+{%- endmacro %}
 
 {#-
     The keys of the window (used inside strata_rejudged_raw_rows, after its CTE window_rows): raw
@@ -159,7 +169,7 @@
 {% macro strata_refresh_from_date(date_column, validated_relation, timestamp_column) %}
     {%- set stored_from = strata_revalidate_from(date_column) -%}
     {%- if stored_from is not none -%}
-        {%- set earliest = strata_earliest_rejudged(validated_relation, timestamp_column) -%}
+        {%- set earliest = strata_earliest_changed(validated_relation) -%}
         {%- if earliest is not none and earliest < stored_from -%}
             {{ return(strata_date_literal(earliest)) }}
         {%- endif -%}

@@ -39,9 +39,14 @@
     {%- set recompute_log = strata_bookkeeping_relation('strata_recompute_log') -%}
     {%- set verified_tests = strata_bookkeeping_relation('strata_verified_tests') -%}
     {%- set completed_refreshes = strata_bookkeeping_relation('strata_completed_refreshes') -%}
+    {%- set verdict_changes = strata_bookkeeping_relation('strata_verdict_changes') -%}
     {%- do run_query('create schema if not exists ' ~ recompute_log.without_identifier()) -%}
     {%- do run_query(
         'create table if not exists ' ~ completed_refreshes ~ ' (run_started_at ' ~ dbt.type_timestamp() ~ ')'
+    ) -%}
+    {%- do run_query(
+        'create table if not exists ' ~ verdict_changes ~ ' (model_name ' ~ dbt.type_string()
+        ~ ', run_started_at ' ~ dbt.type_timestamp() ~ ', changed_from date)'
     ) -%}
     {%- do run_query(
         'create table if not exists ' ~ recompute_log ~ ' (model_name ' ~ dbt.type_string()

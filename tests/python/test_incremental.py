@@ -147,6 +147,9 @@ def daily_exports(tmp_path_factory) -> dict[str, Path]:
     day1: everything up to 2025-06-02, but rows dated 2025-05-29..31 arrive late (held back).
     day2: everything up to 2025-06-05, the late May rows included (inside the 7-day lookback of
           as_of 2025-06-05, for the closed month-end snapshot 2025-05-31).
+    day2_removed: day2 without the rows dated 2025-05-30 (removed upstream; inside the lookback,
+          before the month end 2025-05-31 that as_of_date 2025-06-05 no longer recomputes
+          unless the removal is noticed).
     day3: everything up to 2025-06-30 (as_of_date on a month end; most of a month of new data),
           plus the bad rows above: a June version of an April transaction, of a May event,
           an exact duplicate, rows without a parseable timestamp.
@@ -165,6 +168,9 @@ def daily_exports(tmp_path_factory) -> dict[str, Path]:
     exports = {
         "day1": write_export(source, base / "day1", "2025-06-02", late, bad_rows=None),
         "day2": write_export(source, base / "day2", "2025-06-05", "false", bad_rows=None),
+        "day2_removed": write_export(
+            source, base / "day2_removed", "2025-06-05", "{day} = date '2025-05-30'", bad_rows=None
+        ),
         "day3": write_export(source, base / "day3", "2025-06-30", "false", REUSED_0625),
         "day4": write_export(source, base / "day4", "2025-07-20", "false", FIXED_0625),
         "day3_early": write_export(source, base / "day3_early", "2025-06-30", "false", REUSED_0606),
@@ -189,7 +195,7 @@ def incremental_runs(daily_exports, tmp_path_factory) -> dict[str, dict]:
     """One warehouse refreshed day after day, snapshotted after each run (and a re-run)."""
     work = tmp_path_factory.mktemp("incremental_warehouse")
     states = {}
-    for name in ("day1", "day2", "day3", "day4"):
+    for name in ("day1", "day2", "day2_removed", "day3", "day4"):
         path = build_warehouse(daily_exports[name], work, {})
         states[name] = snapshot_of(path)
     path = build_warehouse(daily_exports["day4"], work, {})
@@ -202,21 +208,30 @@ def incremental_runs(daily_exports, tmp_path_factory) -> dict[str, dict]:
     return states
 
 
-@pytest.mark.parametrize("day", ["day2", "day3", "day4"])
+@pytest.mark.parametrize("day", ["day2", "day2_removed", "day3", "day4"])
 def test_incremental_equals_full_refresh(day, daily_exports, incremental_runs, tmp_path):
     full = build_warehouse(daily_exports[day], tmp_path, {})
     assert_same(incremental_runs[day], snapshot_of(full))
 
 
+def closed_may_snapshot(state: dict[str, list[tuple]]) -> list[tuple]:
+    return [row for row in state["marts.fct_customer_tier_history"] if str(row[14]) == "2025-05-31"]
+
+
 def test_late_rows_for_a_closed_month_change_its_snapshot(incremental_runs):
     """The late May rows really moved the closed 2025-05-31 snapshot (else the test is idle)."""
+    assert closed_may_snapshot(incremental_runs["day1"]) != closed_may_snapshot(
+        incremental_runs["day2"]
+    )
 
-    def may(state):
-        return [
-            row for row in state["marts.fct_customer_tier_history"] if str(row[14]) == "2025-05-31"
-        ]
 
-    assert may(incremental_runs["day1"]) != may(incremental_runs["day2"])
+def test_rows_removed_inside_the_lookback_change_its_closed_snapshot(incremental_runs):
+    """Removing the 2025-05-30 rows moved the closed 2025-05-31 snapshot, so day2_removed's
+    comparison with a full refresh shows that a removal is noticed (only the as_of_date
+    snapshot would be recomputed otherwise)."""
+    assert closed_may_snapshot(incremental_runs["day2"]) != closed_may_snapshot(
+        incremental_runs["day2_removed"]
+    )
 
 
 def test_bad_rows_reach_back_before_the_refresh_window(incremental_runs):
