@@ -15,9 +15,10 @@
     strata_log_verdict_changes(replaced, timestamp_column): in the post-hook of a validated model
     (strata_delete_replaced_verdicts), before the replaced verdicts are deleted, it appends to
     strata_verdict_changes (model_name, run_started_at, changed_from) the earliest date of
-    timestamp_column among the rows that differ between this run's verdicts and the stored ones
-    matching `replaced` (every column but judged_at; a row added, removed or judged differently),
-    and nothing when they are the same. replaced = none (a full build) logs 1900-01-01.
+    timestamp_column among the rows that differ between this run's verdicts and the replaced
+    ones, copied to the table `replaced` (every column but judged_at compared; a row added,
+    removed or judged differently), and nothing when they are the same. replaced = none (a full
+    build) logs 1900-01-01.
 
     strata_earliest_changed(validated_relation): the earliest changed_from logged for the
     validated table since the last completed refresh (all of them when none is recorded), as a
@@ -71,11 +72,11 @@
             (
                 select {{ columns }} from {{ this }} where judged_at = {{ this_run }}
                 except all
-                select {{ columns }} from {{ this }} where {{ replaced }}
+                select {{ columns }} from {{ replaced }}
             )
             union all
             (
-                select {{ columns }} from {{ this }} where {{ replaced }}
+                select {{ columns }} from {{ replaced }}
                 except all
                 select {{ columns }} from {{ this }} where judged_at = {{ this_run }}
             )

@@ -67,6 +67,11 @@
     changed (strata_log_verdict_changes, macros/incremental/completed_refreshes.sql): the rows
     of this run's verdicts and of the replaced ones that the other side does not hold, i.e. a
     row added, removed or judged differently. A full build logs 1900-01-01 (everything).
+    The replaced verdicts are found in one pass over the table (the key probe is the costly
+    part) and copied to a temporary table, which the log and the delete then read: the delete
+    matches the window by date and the other replaced verdicts by the keys of the copied ones
+    dated before the window (a key in the copy means every older verdict of it is replaced;
+    those keys are usually none).
 -#}
 {% macro strata_rejudged_raw_rows(staged_relation, key_column, timestamp_column) %}
     {%- set from_date = strata_revalidate_from_date(timestamp_column, strata_stored_valid_verdicts()) -%}
@@ -112,7 +117,11 @@
     {%- endif -%}
     {%- set from_date = strata_revalidate_from_date(timestamp_column, strata_stored_valid_verdicts()) -%}
     {%- set this_run = strata_this_run() -%}
-    {%- set replaced -%}
+    {%- set replaced_verdicts = 'strata_replaced_verdicts' -%}
+    drop table if exists {{ replaced_verdicts }};
+    create temporary table {{ replaced_verdicts }} as
+    select * from {{ this }}
+    where
         judged_at <> {{ this_run }}
         and (
             {{ timestamp_column }} >= {{ from_date }}
@@ -120,19 +129,27 @@
             or {{ key_column }} in (
                 select judged.{{ key_column }} from {{ this }} as judged
                 where judged.judged_at = {{ this_run }} and judged.{{ key_column }} is not null
-            )
-            or {{ key_column }} in (
+                union all
                 select stored.{{ key_column }} from {{ this }} as stored
                 where
                     stored.judged_at <> {{ this_run }}
                     and stored.{{ key_column }} is not null
                     and (stored.{{ timestamp_column }} >= {{ from_date }} or stored.{{ timestamp_column }} is null)
             )
-        )
-    {%- endset -%}
-    {{ strata_log_verdict_changes(replaced, timestamp_column) }};
+        );
+    {{ strata_log_verdict_changes(replaced_verdicts, timestamp_column) }};
     delete from {{ this }}
-    where {{ replaced }}
+    where
+        judged_at <> {{ this_run }}
+        and (
+            {{ timestamp_column }} >= {{ from_date }}
+            or {{ timestamp_column }} is null
+            or {{ key_column }} in (
+                select reaching_back.{{ key_column }} from {{ replaced_verdicts }} as reaching_back
+                where reaching_back.{{ timestamp_column }} < {{ from_date }}
+            )
+        );
+    drop table {{ replaced_verdicts }}
 {%- endmacro %}
 
 {#-
