@@ -12,13 +12,21 @@
     in which every incremental model of the project succeeded, it appends this run's
     run_started_at to the table strata_completed_refreshes, next to the validated tables.
 
-    strata_log_verdict_changes(replaced, timestamp_column): in the post-hook of a validated model
+    strata_log_verdict_changes(from_date, timestamp_column): in the post-hook of a validated model
     (strata_delete_replaced_verdicts), before the replaced verdicts are deleted, it appends to
-    strata_verdict_changes (model_name, run_started_at, changed_from) the earliest date of
-    timestamp_column among the rows that differ between this run's verdicts and the replaced
-    ones, copied to the table `replaced` (every column but judged_at compared; a row added,
-    removed or judged differently), and nothing when they are the same. replaced = none (a full
-    build) logs 1900-01-01.
+    strata_verdict_changes (model_name, run_started_at, changed_from) the earliest of
+    - each date on or after from_date (the revalidation date) whose verdicts differ between this
+      run and the stored ones: compared per date by the number of verdicts and the sum of a
+      64-bit hash of each verdict (every column but judged_at), so a row added, removed or
+      judged differently changes it. (Two different sets of verdicts for a date compare equal
+      only if their hash sums collide, about one chance in 2^64.) Comparing fingerprints, not
+      rows, keeps this to two aggregates over the window: an exact set difference of the
+      window's rows cost ten times more, more than the recompute it saves;
+    - the earliest date of this run's verdicts dated before from_date: rows of keys reaching
+      back, judged again because a newer row shares their key (rare), counted as changed;
+    and nothing when neither gives a date. replaced = none (a full build) logs 1900-01-01.
+    Rows without a timestamp have no date; they are always rejected and change others only
+    through their key, which then shows on the dated rows.
 
     strata_earliest_changed(validated_relation): the earliest changed_from logged for the
     validated table since the last completed refresh (all of them when none is recorded), as a
@@ -47,13 +55,13 @@
     ) -%}
 {% endmacro %}
 
-{% macro strata_log_verdict_changes(replaced, timestamp_column=none) %}
+{% macro strata_log_verdict_changes(from_date, timestamp_column=none) %}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
     {%- set changes_log = strata_bookkeeping_relation('strata_verdict_changes') -%}
     {%- set this_run = strata_this_run() -%}
-    {%- if replaced is none -%}
+    {%- if from_date is none -%}
         insert into {{ changes_log }}
         values ('{{ this.identifier }}', {{ this_run }}, {{ strata_date_literal(none) }})
     {%- else -%}
@@ -61,26 +69,57 @@
         {%- for column in adapter.get_columns_in_relation(this) if column.name | lower != 'judged_at' -%}
             {%- do compared.append(adapter.quote(column.name)) -%}
         {%- endfor -%}
-        {%- set columns = compared | join(', ') -%}
+        {%- set verdict_date = 'cast(' ~ timestamp_column ~ ' as date)' -%}
+        {%- set fingerprint -%}
+            count(*) as verdicts, sum({{ strata_row_hash(compared) }}) as hash_sum
+        {%- endset -%}
         insert into {{ changes_log }}
+        with
+
+        new_window as (
+
+            select {{ verdict_date }} as verdict_date, {{ fingerprint }}
+            from {{ this }}
+            where judged_at = {{ this_run }} and {{ timestamp_column }} >= {{ from_date }}
+            group by {{ verdict_date }}
+
+        ),
+
+        stored_window as (
+
+            select {{ verdict_date }} as verdict_date, {{ fingerprint }}
+            from {{ this }}
+            where judged_at <> {{ this_run }} and {{ timestamp_column }} >= {{ from_date }}
+            group by {{ verdict_date }}
+
+        ),
+
+        changed_dates as (
+
+            select coalesce(new_window.verdict_date, stored_window.verdict_date) as verdict_date
+            from new_window
+            full outer join stored_window
+                on new_window.verdict_date = stored_window.verdict_date
+            where
+                new_window.verdicts is null
+                or stored_window.verdicts is null
+                or new_window.verdicts <> stored_window.verdicts
+                or new_window.hash_sum <> stored_window.hash_sum
+
+            union all
+
+            select {{ verdict_date }} as verdict_date
+            from {{ this }}
+            where judged_at = {{ this_run }} and {{ timestamp_column }} < {{ from_date }}
+
+        )
+
         select
             '{{ this.identifier }}',
             {{ this_run }},
-            greatest(min(cast({{ timestamp_column }} as date)), {{ strata_date_literal(none) }})
+            greatest(min(verdict_date), {{ strata_date_literal(none) }})
 
-        from (
-            (
-                select {{ columns }} from {{ this }} where judged_at = {{ this_run }}
-                except all
-                select {{ columns }} from {{ replaced }}
-            )
-            union all
-            (
-                select {{ columns }} from {{ replaced }}
-                except all
-                select {{ columns }} from {{ this }} where judged_at = {{ this_run }}
-            )
-        ) as changed_rows
+        from changed_dates
         having count(*) > 0
     {%- endif -%}
 {%- endmacro %}

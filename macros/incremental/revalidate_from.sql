@@ -63,15 +63,9 @@
     model. After the run appended its verdicts (judged_at = this run), it deletes the stored
     verdicts they replace: the older window verdicts and the older verdicts of every key that
     reaches back. Computing the date again here gives the same date: both exclude this run's
-    rows (stored_where). Before deleting, it logs the earliest date at which the verdicts
-    changed (strata_log_verdict_changes, macros/incremental/completed_refreshes.sql): the rows
-    of this run's verdicts and of the replaced ones that the other side does not hold, i.e. a
-    row added, removed or judged differently. A full build logs 1900-01-01 (everything).
-    The replaced verdicts are found in one pass over the table (the key probe is the costly
-    part) and copied to a temporary table, which the log and the delete then read: the delete
-    matches the window by date and the other replaced verdicts by the keys of the copied ones
-    dated before the window (a key in the copy means every older verdict of it is replaced;
-    those keys are usually none).
+    rows (stored_where). Before deleting, it logs the earliest date at which the verdicts may
+    have changed (strata_log_verdict_changes, macros/incremental/completed_refreshes.sql). A full
+    build logs 1900-01-01 (everything).
 -#}
 {% macro strata_rejudged_raw_rows(staged_relation, key_column, timestamp_column) %}
     {%- set from_date = strata_revalidate_from_date(timestamp_column, strata_stored_valid_verdicts()) -%}
@@ -117,10 +111,8 @@
     {%- endif -%}
     {%- set from_date = strata_revalidate_from_date(timestamp_column, strata_stored_valid_verdicts()) -%}
     {%- set this_run = strata_this_run() -%}
-    {%- set replaced_verdicts = 'strata_replaced_verdicts' -%}
-    drop table if exists {{ replaced_verdicts }};
-    create temporary table {{ replaced_verdicts }} as
-    select * from {{ this }}
+    {{ strata_log_verdict_changes(from_date, timestamp_column) }};
+    delete from {{ this }}
     where
         judged_at <> {{ this_run }}
         and (
@@ -129,27 +121,15 @@
             or {{ key_column }} in (
                 select judged.{{ key_column }} from {{ this }} as judged
                 where judged.judged_at = {{ this_run }} and judged.{{ key_column }} is not null
-                union all
+            )
+            or {{ key_column }} in (
                 select stored.{{ key_column }} from {{ this }} as stored
                 where
                     stored.judged_at <> {{ this_run }}
                     and stored.{{ key_column }} is not null
                     and (stored.{{ timestamp_column }} >= {{ from_date }} or stored.{{ timestamp_column }} is null)
             )
-        );
-    {{ strata_log_verdict_changes(replaced_verdicts, timestamp_column) }};
-    delete from {{ this }}
-    where
-        judged_at <> {{ this_run }}
-        and (
-            {{ timestamp_column }} >= {{ from_date }}
-            or {{ timestamp_column }} is null
-            or {{ key_column }} in (
-                select reaching_back.{{ key_column }} from {{ replaced_verdicts }} as reaching_back
-                where reaching_back.{{ timestamp_column }} < {{ from_date }}
-            )
-        );
-    drop table {{ replaced_verdicts }}
+        )
 {%- endmacro %}
 
 {#-
