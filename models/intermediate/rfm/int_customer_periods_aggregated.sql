@@ -13,13 +13,29 @@
 
     Incremental: recomputes the periods of the snapshots on or after the recompute date, reading
     only the transactions after the last snapshot kept.
+
+    Reads the valid rows of int_transactions_validated, not the mart fct_transactions (the same
+    rows): the tier chain then starts as soon as validation is done, beside fct_transactions
+    and its tests instead of after them.
 -#}
--- depends_on: {{ ref('int_transactions_validated') }}
 with
+
+validated_transactions as (
+
+    select * from {{ ref('int_transactions_validated') }}
+
+),
 
 transactions as (
 
-    select * from {{ ref('fct_transactions') }}
+    select
+        customer_id,
+        amount,
+        {{ strata_is_purchase('amount') }} as is_purchase,
+        cast(transacted_at as date) as transaction_date
+
+    from validated_transactions
+    where reject_reason is null
 
 ),
 
