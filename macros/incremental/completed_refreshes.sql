@@ -24,9 +24,12 @@
       window's rows cost ten times more, more than the recompute it saves;
     - the earliest date of this run's verdicts dated before from_date: rows of keys reaching
       back, judged again because a newer row shares their key (rare), counted as changed;
-    and nothing when neither gives a date. replaced = none (a full build) logs 1900-01-01.
+    and nothing when neither gives a date. from_date = none (a full build) logs 1900-01-01.
     Rows without a timestamp have no date; they are always rejected and change others only
-    through their key, which then shows on the dated rows.
+    through their key, which then shows on the dated rows. A stored verdict dated before
+    from_date that is deleted with no successor there (its raw row was removed, or re-dated into
+    the window) is not logged: that is a change to raw rows before the revalidation date, which
+    raw_rows_accounted_for fails on (README "Incremental refresh").
 
     strata_earliest_changed(validated_relation): the earliest changed_from logged for the
     validated table since the last completed refresh (all of them when none is recorded), as a
@@ -130,6 +133,13 @@
     {%- endif -%}
     {%- set watermarks = strata_bookkeeping_relation('strata_completed_refreshes') -%}
     {%- set changes_log = strata_bookkeeping_relation('strata_verdict_changes') -%}
+    {#- Commands that run no on-run-start hook (dbt compile, dbt show) may meet a warehouse built
+        before these tables existed. -#}
+    {%- for relation in [watermarks, changes_log] -%}
+        {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
+            {{ return(none) }}
+        {%- endif -%}
+    {%- endfor -%}
     {{ return(run_query(
         'select min(changed_from) as value from ' ~ changes_log
         ~ " where model_name = '" ~ validated_relation.identifier ~ "'"
