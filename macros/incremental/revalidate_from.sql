@@ -26,24 +26,31 @@
 
 {% macro strata_revalidate_from(timestamp_column, stored_where='true') %}
     {%- if execute and is_incremental() -%}
-        {%- set latest_stored = run_query(
-            'select max(cast(' ~ timestamp_column ~ ' as date)) as value from ' ~ this
-            ~ ' where ' ~ stored_where
-        ).columns['value'].values()[0] -%}
-        {%- if latest_stored is not none -%}
-            {%- set timedelta = modules.datetime.timedelta -%}
-            {%- if var('run_date') is not none -%}
-                {%- set run_date = modules.datetime.date.fromisoformat(var('run_date') | string) -%}
-            {%- else -%}
-                {%- set run_date = run_started_at.date() -%}
-            {%- endif -%}
-            {{ return([
-                latest_stored - timedelta(days=var('lookback_days') | int),
-                run_date + timedelta(days=var('max_future_days') | int),
-            ] | min) }}
-        {%- endif -%}
+        {{ return(strata_revalidation_date(this, timestamp_column, stored_where)) }}
     {%- endif -%}
     {{ return(none) }}
+{% endmacro %}
+
+{#- The revalidation date of a stored validated table (a date), or none when it has no row
+    matching stored_where. Also used at the start of a run (strata_check_raw_unchanged). -#}
+{% macro strata_revalidation_date(relation, timestamp_column, stored_where) %}
+    {%- set latest_stored = run_query(
+        'select max(cast(' ~ timestamp_column ~ ' as date)) as value from ' ~ relation
+        ~ ' where ' ~ stored_where
+    ).columns['value'].values()[0] -%}
+    {%- if latest_stored is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set timedelta = modules.datetime.timedelta -%}
+    {%- if var('run_date') is not none -%}
+        {%- set run_date = modules.datetime.date.fromisoformat(var('run_date') | string) -%}
+    {%- else -%}
+        {%- set run_date = run_started_at.date() -%}
+    {%- endif -%}
+    {{ return([
+        latest_stored - timedelta(days=var('lookback_days') | int),
+        run_date + timedelta(days=var('max_future_days') | int),
+    ] | min) }}
 {% endmacro %}
 
 {#-

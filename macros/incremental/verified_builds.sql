@@ -56,6 +56,11 @@
         'create table if not exists ' ~ verified_tests ~ ' (test_key ' ~ dbt.type_string()
         ~ ', run_started_at ' ~ dbt.type_timestamp() ~ ')'
     ) -%}
+    {%- do run_query(
+        'create table if not exists ' ~ strata_bookkeeping_relation('strata_model_state')
+        ~ ' (model_name ' ~ dbt.type_string() ~ ', run_started_at ' ~ dbt.type_timestamp()
+        ~ ', inputs ' ~ dbt.type_string() ~ ', rebuilt_in_full ' ~ dbt.type_boolean() ~ ')'
+    ) -%}
 {% endmacro %}
 
 {% macro strata_log_recompute(recompute_from) %}

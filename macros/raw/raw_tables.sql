@@ -1,12 +1,14 @@
 {#-
     The raw input contract: for every raw table, whether it is required and the columns Strata
-    reads. The README's "Raw input contract" section documents the same list.
+    reads; timestamp_column for the tables validated incrementally (int_<table>_validated,
+    macros/incremental/revalidate_from.sql). The README's "Raw input contract" section documents the same list.
 -#}
 {% macro strata_raw_tables() %}
     {{ return({
         'transactions': {
             'required': true,
             'columns': ['transaction_id', 'customer_id', 'transacted_at', 'amount'],
+            'timestamp_column': 'transacted_at',
         },
         'customers': {
             'required': false,
@@ -15,6 +17,7 @@
         'events': {
             'required': false,
             'columns': ['event_id', 'customer_id', 'event_type', 'event_name', 'occurred_at'],
+            'timestamp_column': 'occurred_at',
         },
     }) }}
 {% endmacro %}
