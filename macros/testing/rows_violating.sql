@@ -20,3 +20,19 @@
         ) }}
     {%- endif -%}
 {% endmacro %}
+
+
+{#-
+    For a test whose failing rows are easier to read than its name: at execution, runs the test's
+    own SQL and, when it returns rows, logs (as a warning) the message followed by the values of
+    `column` of the first 20 rows. Returns the SQL unchanged, which the test then runs as usual.
+-#}
+{% macro strata_say_failing_rows(sql, message, column) %}
+    {%- if execute -%}
+        {%- set values = run_query('select ' ~ column ~ ' from (' ~ sql ~ ') as failing limit 20').columns[0].values() -%}
+        {%- if values | length > 0 -%}
+            {%- do exceptions.warn('Strata: ' ~ message ~ ' ' ~ values | join(', ')) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(sql) }}
+{% endmacro %}

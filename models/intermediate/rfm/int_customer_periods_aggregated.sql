@@ -18,6 +18,8 @@
     rows): the tier chain then starts as soon as validation is done, beside fct_transactions
     and its tests instead of after them.
 -#}
+-- Built after the quarantine limit tests of the raw transactions (models/marts/*/_*.yml):
+-- depends_on: {{ ref('fct_transactions_quarantined') }}
 with
 
 validated_transactions as (

@@ -4,6 +4,8 @@
     as_of_date is var('as_of_date'), or by default the date of the latest purchase. Reads the
     validated transactions (not fct_transactions, which is incremental on this calendar).
 -#}
+-- Built after the quarantine limit tests of the raw transactions (models/marts/*/_*.yml):
+-- depends_on: {{ ref('fct_transactions_quarantined') }}
 with
 
 validated_transactions as (

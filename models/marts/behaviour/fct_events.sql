@@ -8,6 +8,8 @@
     Incremental: a run replaces the events dated on or after strata_refresh_from_date
     (macros/incremental/revalidate_from.sql) and keeps the older ones as stored.
 -#}
+-- Built after the quarantine limit tests of the raw events (models/marts/*/_*.yml):
+-- depends_on: {{ ref('fct_events_quarantined') }}
 with
 
 validated_events as (

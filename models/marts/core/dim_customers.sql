@@ -1,3 +1,5 @@
+-- Built after the quarantine limit tests of the raw customers (models/marts/*/_*.yml):
+-- depends_on: {{ ref('fct_customers_quarantined') }}
 with
 
 transactions as (

@@ -10,6 +10,8 @@
 -#}
 -- depends_on: {{ ref('int_snapshot_dates') }}
 -- depends_on: {{ ref('int_transactions_validated') }}
+-- Built after the quarantine limit tests of the raw transactions (models/marts/*/_*.yml):
+-- depends_on: {{ ref('fct_transactions_quarantined') }}
 with
 
 validated_transactions as (
