@@ -79,7 +79,11 @@ def manifest_matches(folder: Path, params: dict) -> bool:
 
 def write_manifest(folder: Path, params: dict, rows: dict[str, int]) -> None:
     """Record how the folder was made (read back by :func:`manifest_matches`)."""
-    manifest = {"params": params, "rows": rows, "created": dt.datetime.now(dt.UTC).isoformat()}
+    manifest = {
+        "params": params,
+        "rows": rows,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(),
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 

@@ -107,8 +107,8 @@ class DbtRun:
 
 
 def parse_time(value: str | None) -> dt.datetime | None:
-    """An ISO timestamp of run_results.json, or None."""
-    return dt.datetime.fromisoformat(value) if value else None
+    """An ISO timestamp of run_results.json (ending in Z), or None."""
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 def load_run_results(target: Path) -> tuple[float, list[NodeTime]]:

@@ -200,7 +200,7 @@ def settings_text(settings: Settings) -> str:
 def header_lines(results: Results) -> list[str]:
     spec, base = results.spec, results.base
     lines = [
-        f"# Strata benchmark, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        f"# Strata benchmark, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
         "",
         f"- Machine: {machine_description()}",
         f"- Software: Python {platform.python_version()}, DuckDB {package_version('duckdb')}, "

@@ -186,11 +186,16 @@ class Interrupted(BaseException):
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return dt.datetime.now(dt.timezone.utc)
 
 
 def iso(moment: dt.datetime) -> str:
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def from_iso(text: str) -> dt.datetime:
+    """The inverse of ``iso`` (``fromisoformat`` reads a trailing Z only from Python 3.11 on)."""
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def new_run_id(moment: dt.datetime) -> str:
@@ -743,8 +748,8 @@ def carry_over_run_log(connection: duckdb.DuckDBPyConnection, previous_file: Pat
 def insert_run_row(connection: duckdb.DuckDBPyConnection, record: RunRecord) -> None:
     values = [
         record.run_id,
-        dt.datetime.fromisoformat(record.started_at).replace(tzinfo=None),
-        dt.datetime.fromisoformat(record.finished_at or record.started_at).replace(tzinfo=None),
+        from_iso(record.started_at).replace(tzinfo=None),
+        from_iso(record.finished_at or record.started_at).replace(tzinfo=None),
         record.status,
         record.as_of_date,
         json.dumps(record.rows_per_mart, sort_keys=True),
@@ -945,7 +950,7 @@ def next_run_id(settings: Settings, started: dt.datetime) -> str:
     that the greatest run_id is always the served version."""
     served = served_run_id(settings)
     if served and RUN_ID_PATTERN.fullmatch(served):
-        last = dt.datetime.strptime(served, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=dt.UTC)
+        last = dt.datetime.strptime(served, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=dt.timezone.utc)
         started = max(started, last + dt.timedelta(microseconds=1))
     return new_run_id(started)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import oracle
@@ -53,7 +53,7 @@ def make_messy(raw_dir: Path) -> None:
     out = []
     for i, row in enumerate(rows):
         row = dict(row)
-        instant = datetime.fromisoformat(row["transacted_at"]).replace(tzinfo=UTC)
+        instant = datetime.fromisoformat(row["transacted_at"]).replace(tzinfo=timezone.utc)
         if i % 3 == 0:
             offset = timedelta(minutes=OFFSETS_MINUTES[(i // 3) % len(OFFSETS_MINUTES)])
             row["transacted_at"] = instant.astimezone(timezone(offset)).isoformat()
