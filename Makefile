@@ -14,8 +14,6 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # The stamp names the Python version: a venv made with another version is recreated.
 INSTALLED := $(VENV)/.installed-py$(PY_VERSION)
-DBT := $(BIN)/dbt
-DBT_FLAGS := --profiles-dir profiles
 DEMO_ARGS ?= --customers 5000 --months 24 --end-date 2025-06-30 --seed 42
 export STRATA_DUCKDB_PATH ?= warehouse/strata.duckdb
 
@@ -42,9 +40,8 @@ install: $(INSTALLED) ## Create the venv (VENV=..., default .venv) with the pinn
 data: install ## Generate the demo raw files into data/raw
 	$(BIN)/python scripts/generate_data.py --out data/raw $(DEMO_ARGS)
 
-build: install ## dbt build (seeds, models, all tests) into $STRATA_DUCKDB_PATH
-	mkdir -p $(dir $(STRATA_DUCKDB_PATH))
-	$(DBT) build $(DBT_FLAGS)
+build: install ## dbt build (seeds, models, all tests) into $STRATA_DUCKDB_PATH; VARS='{...}' passes dbt vars
+	$(BIN)/python scripts/build.py --log-dir $(dir $(STRATA_DUCKDB_PATH))logs $(if $(VARS),--vars '$(VARS)')
 
 summary: install ## Print the tier summary of the warehouse
 	$(BIN)/python scripts/tier_summary.py

@@ -38,7 +38,9 @@ def tier_summary(database_path: str) -> str:
             select
                 (select count(*) from marts.fct_transactions),
                 (select coalesce(sum(raw_rows), 0) from marts.fct_transactions_quarantined),
-                (select count(distinct snapshot_date) from marts.fct_customer_tier_history)
+                (select count(distinct snapshot_date) from marts.fct_customer_tier_history),
+                (select count(*) from marts.dim_customers),
+                (select count(*) from marts.dim_customers where is_scored)
             """
         ).fetchone()
 
@@ -60,6 +62,20 @@ def tier_summary(database_path: str) -> str:
         )
     lines += ["", f"{'segment':<20} {'customers':>9}"]
     lines += [f"{segment:<20} {customers:>9}" for segment, customers in segments]
+    known, scored = counts[3], counts[4]
+    lines += [
+        "",
+        f"customers: {scored} scored of {known} known; the other {known - scored} have no purchase",
+        "on or before the as-of date (a profile or behaviour events only), so no R, F or M score.",
+        "",
+        "customers      scored customers in the tier at the as-of date",
+        "share          of all scored customers",
+        "avg monetary   mean net spend to date (purchases minus refunds) of the tier's customers",
+        "revenue share  the tier's share of the net revenue since the previous snapshot",
+        "left tier      of the tier's customers at the previous snapshot (the month end before),",
+        "               the share now in another tier (migration_rate; - at the first snapshot)",
+        "Definitions: README 'Definitions'. Marts: marts.* in the warehouse file above.",
+    ]
     return "\n".join(lines)
 
 
