@@ -5,7 +5,7 @@
     )
 }}
 {#-
-    KPI definitions: README "Marts" (rpt_tier_kpis) and models/marts/tiering/rpt_tier_kpis.yml.
+    KPI definitions: README "Marts" (rpt_tier_kpis) and models/marts/tiering/_tiering__models.yml.
 
     Incremental by snapshot date, like fct_customer_tier_history: a run computes the snapshots
     from the recompute date on (macros/incremental/recompute_from.sql); value_growth_rate of the
