@@ -564,8 +564,11 @@ def failed_nodes(run_results: dict[str, Any] | None) -> list[str]:
     failures = []
     for result in run_results.get("results", []):
         if result.get("status") in ("error", "fail", "runtime error"):
-            first_line = (result.get("message") or "").strip().splitlines()[:1]
-            detail = f": {first_line[0][:200]}" if first_line else ""
+            lines = [line.strip() for line in (result.get("message") or "").strip().splitlines()]
+            # A Strata check says why in a line of its own; show that line rather than dbt's.
+            said = [line for line in lines if line.startswith("Strata:")]
+            first_line = said[:1] or lines[:1]
+            detail = f": {first_line[0][:400]}" if first_line else ""
             failures.append(f"{node_label(result['unique_id'])} ({result['status']}{detail})")
     return failures
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -232,3 +233,41 @@ def handmade_warehouse(tmp_path_factory) -> Path:
     """The handmade fixture (transactions.csv only) built with as_of_date 2025-04-10."""
     tmp = tmp_path_factory.mktemp("handmade_build")
     return build_warehouse(HANDMADE_DIR, tmp, {"as_of_date": "2025-04-10"})
+
+
+def working_tree_files() -> list[str]:
+    """The files a fresh clone of this working tree would hold: tracked files plus untracked ones
+    git does not ignore (so uncommitted work is tested too), as paths relative to the repo."""
+    completed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+    )
+    names = [name for name in completed.stdout.decode().split("\0") if name]
+    return [name for name in names if (REPO_ROOT / name).is_file()]
+
+
+def fresh_checkout(dest: Path, only: tuple[str, ...] | None = None) -> Path:
+    """Copy the working tree as a fresh clone would have it (no .venv, data or warehouse) into
+    dest; `only` limits it to files under these top-level names (e.g. the dbt project alone)."""
+    dest = Path(dest)
+    for name in working_tree_files():
+        if only is not None and name.split("/", 1)[0] not in only:
+            continue
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / name, target)
+    return dest
+
+
+# What a dbt project copy needs (tests that edit rule seeds work on such a copy).
+DBT_PROJECT_PARTS = (
+    "dbt_project.yml",
+    "profiles",
+    "models",
+    "macros",
+    "seeds",
+    "tests",
+    "analyses",
+)

@@ -564,7 +564,7 @@ class RawLoad:
     duplicate_rows: int  # exact duplicates collapsed
 
 
-MIN_TRANSACTION_DATE = date(2000, 1, 1)  # README var min_transaction_date (default)
+MIN_TRANSACTION_DATE = date(1970, 1, 2)  # README var min_transaction_date (default)
 MAX_FUTURE_DAYS = 1  # README var max_future_days (default)
 
 

@@ -97,7 +97,7 @@ BAD_TRANSACTIONS = {
     ],
     "timestamps_out_of_range": [
         ("timestamp_before_min_date", ("tb30", "v006", "1900-01-01", "30.00")),
-        ("timestamp_before_min_date", ("tb31", "v006", "1999-12-31T23:59:59Z", "30.00")),
+        ("timestamp_before_min_date", ("tb31", "v006", "1970-01-01T23:59:59Z", "30.00")),
         ("timestamp_in_future", ("tb32", "v006", "2025-07-02T00:00:00Z", "30.00")),
         ("timestamp_in_future", ("tb33", "v006", "2030-01-01", "30.00")),
         # 2025-07-02T00:30Z in UTC
@@ -168,7 +168,7 @@ EXPECTED_QUARANTINED_TRANSACTIONS = {
     ],
     "timestamp_before_min_date": [
         ("tb30", "v006", "1900-01-01", "30.00", 1),
-        ("tb31", "v006", "1999-12-31T23:59:59Z", "30.00", 1),
+        ("tb31", "v006", "1970-01-01T23:59:59Z", "30.00", 1),
     ],
     "timestamp_in_future": [
         ("tb32", "v006", "2025-07-02T00:00:00Z", "30.00", 1),
@@ -933,12 +933,33 @@ def test_quarantine_share_above_error_limit_stops(clean, datasets, tmp_path):
         },
     )
     output = fail_into(clean, raw_dir)
-    assert re.search(r"FAIL \d+ transactions_quarantine_share_error", output), output[-3000:]
-    # nothing built from the transactions is replaced
-    for mart in ("fct_transactions", "fct_transactions_quarantined", "fct_customer_rfm",
-                 "fct_customer_tier_history", "dim_customers"):  # fmt: skip
+    assert re.search(r"ERROR \d+ transactions_quarantine_share_error", output), output[-3000:]
+    # The stop says why, in words: table, rows of rows, the commonest reasons, limit, var, where.
+    raw_rows = len(good_rows) + len(bad_rows)
+    share = f"{100 * len(bad_rows) / raw_rows:.1f}%"
+    message = (
+        f"Strata: {share} of the raw transactions rows are quarantined ({len(bad_rows)} of "
+        f"{raw_rows}), above quarantine_error_share = 0.2. Commonest reasons: "
+        f"unparseable_timestamp {len(bad_rows)}. Nothing built from the raw transactions was "
+        "replaced. Each rejected row and its reason: select * from "
+    )
+    assert message in output, output[-3000:]
+    assert "fct_transactions_quarantined" in output[output.index(message) :][:400]
+    # nothing built from the transactions is replaced ...
+    for mart in ("fct_transactions", "fct_customer_rfm", "fct_customer_tier_history",
+                 "dim_customers"):  # fmt: skip
         assert re.search(rf"SKIP relation marts\.{mart} ", output), mart
-    assert_marts_equal(marts_snapshot(clean.duckdb_path), clean.marts, "after failed build")
+    after = marts_snapshot(clean.duckdb_path)
+    assert_marts_equal(
+        after, clean.marts, "after failed build", skip=("fct_transactions_quarantined",)
+    )
+    # ... but the quarantine mart that explains the stop is built and can be queried
+    rejected = query(
+        clean.duckdb_path,
+        "select reject_reason, sum(raw_rows) as raw_rows from marts.fct_transactions_quarantined"
+        " group by 1",
+    )
+    assert rejected == [{"reject_reason": "unparseable_timestamp", "raw_rows": len(bad_rows)}]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -424,7 +424,8 @@ def test_failing_test_keeps_the_served_version(workspace):
     assert result.returncode == EXIT_BUILD_FAILED, result.stdout[-OUTPUT_TAIL_CHARS:]
     assert workspace.snapshot() == before, "served data changed after a failed build"
     failure = [line for line in result.stdout.splitlines() if "dbt build failed" in line]
-    assert failure and "test transactions_quarantine_share_error (fail" in failure[0]
+    assert failure and "test transactions_quarantine_share_error (error: Strata: " in failure[0]
+    assert "above quarantine_error_share = -1" in failure[0]
     assert "FAILED (build_failed)" in summary_line(result.stdout)
     assert "served data unchanged" in summary_line(result.stdout)
     last = workspace.last_run()

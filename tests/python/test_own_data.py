@@ -1,0 +1,242 @@
+"""Own data and own rules: what a new user or an analyst does between two builds.
+
+Each scenario changes something a stored result depends on, then runs a plain `dbt build` (no
+--full-refresh) on the same warehouse, and compares the tiering marts with the Python oracle
+computed from the new input and the new rules (tests/python/oracle.py), i.e. with what a full
+build must give:
+- switching the raw data: another dataset written over the same raw_path, another raw_path, and
+  back with --full-refresh;
+- editing the rule seeds on a copy of the project, as an analyst would: tier bands, a new
+  segment (plus one that can never be reached, which must warn by name), recency buckets, then
+  rfm_bins 4 and back to 5; a rfm_bins without bands or segments must stop before any tier is
+  written, saying which seed lacks rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import oracle
+import pytest
+from compare import MART_COLUMNS, MART_KEYS, assert_rows_match
+from conftest import (
+    DBT_PROJECT_PARTS,
+    build_warehouse,
+    failure_summary,
+    fresh_checkout,
+    generate_data,
+    read_table,
+    run_dbt,
+)
+
+TIERING_MARTS = {
+    "fct_customer_rfm": "customer_rfm",
+    "fct_customer_tier_history": "tier_history",
+    "fct_tier_migrations": "tier_migrations",
+    "rpt_tier_kpis": "tier_kpis",
+}
+
+
+def assert_marts_match_oracle(
+    duckdb_path: Path,
+    raw_dir: Path,
+    label: str,
+    n_bins: int = 5,
+    seeds_dir: Path = oracle.SEEDS_DIR,
+) -> oracle.OracleResult:
+    """Every tiering mart equals the oracle on raw_dir's valid transactions with these rules."""
+    expected = oracle.compute(
+        oracle.load_raw_transactions(raw_dir).valid, n_bins=n_bins, seeds_dir=seeds_dir
+    )
+    for mart, attribute in TIERING_MARTS.items():
+        assert_rows_match(
+            read_table(duckdb_path, f"marts.{mart}"),
+            getattr(expected, attribute),
+            MART_KEYS[mart],
+            f"{label}: {mart}",
+            columns=MART_COLUMNS[mart],
+        )
+    return expected
+
+
+def dataset(tmp: Path, name: str, **spec) -> Path:
+    defaults = {"customers": 250, "months": 7, "end_date": "2025-06-30", "seed": 1}
+    return generate_data(tmp / name, fmt="parquet", **{**defaults, **spec})
+
+
+def replace_folder(source: Path, target: Path) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target)
+
+
+# --------------------------------------------------------------------------------------------
+# Switching the raw data
+# --------------------------------------------------------------------------------------------
+
+
+def test_switching_datasets_rebuilds_what_changed(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("switching")
+    demo = dataset(tmp, "demo", seed=1)
+    other = dataset(tmp, "other", customers=200, months=9, end_date="2025-05-31", seed=2)
+    third = dataset(tmp, "third", customers=150, months=5, end_date="2025-04-30", seed=3)
+    raw = tmp / "raw"
+    build = tmp / "build"
+
+    replace_folder(demo, raw)
+    build_warehouse(raw, build, {})
+    assert_marts_match_oracle(build / "strata.duckdb", raw, "demo data")
+
+    # Another dataset written over the same folder: the stored rows are no longer in the file.
+    replace_folder(other, raw)
+    result = run_dbt(["build"], raw, build, {})
+    assert result.returncode == 0, failure_summary(result.output)
+    assert "rebuilding every model in full" in result.output, result.output[-3000:]
+    assert_marts_match_oracle(result.duckdb_path, raw, "other data, same raw_path")
+    rows = read_table(result.duckdb_path, "marts.fct_transactions")
+    assert len(rows) == len(oracle.load_raw_transactions(raw).valid)
+
+    # Another raw_path: recorded with every incremental model, so all of them are rebuilt.
+    result = run_dbt(["build"], third, build, {})
+    assert result.returncode == 0, failure_summary(result.output)
+    assert "raw_path was" in result.output, result.output[-3000:]
+    assert_marts_match_oracle(result.duckdb_path, third, "third data, other raw_path")
+
+    # And back with --full-refresh, the documented way that always works.
+    result = run_dbt(["build", "--full-refresh"], raw, build, {})
+    assert result.returncode == 0, failure_summary(result.output)
+    assert_marts_match_oracle(result.duckdb_path, raw, "back with --full-refresh")
+
+    # An as_of_date far from the data warns (a test that runs in every build).
+    result = run_dbt(
+        ["test", "--select", "assert_as_of_date_near_the_data"],
+        raw,
+        build,
+        {"as_of_date": "2027-06-30"},
+    )
+    assert result.returncode == 0, failure_summary(result.output)
+    assert "is more than a year after the latest purchase (2025-05-31)" in result.output
+    result = run_dbt(
+        ["test", "--select", "assert_as_of_date_near_the_data"],
+        raw,
+        build,
+        {"as_of_date": "2024-01-31"},
+    )
+    assert "is before the first purchase" in result.output, result.output[-3000:]
+
+
+# --------------------------------------------------------------------------------------------
+# Editing the rule seeds (on a copy of the project)
+# --------------------------------------------------------------------------------------------
+
+BANDS_HEADER = ["rfm_bins", "tier", "tier_rank", "min_rfm_score", "max_rfm_score"]
+SEGMENTS_HEADER = [
+    "rfm_bins", "segment", "priority", "r_min", "r_max", "f_min", "f_max", "m_min", "m_max",
+]  # fmt: skip
+
+
+def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with open(path, newline="") as fh:
+        return list(csv.reader(fh))[1:]
+
+
+@pytest.fixture(scope="module")
+def analyst(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("analyst")
+    project = fresh_checkout(tmp / "project", only=DBT_PROJECT_PARTS)
+    raw = dataset(tmp, "raw", customers=300, months=8, seed=5)
+    return project, raw, tmp / "build"
+
+
+def analyst_build(analyst, vars: dict | None = None, expect_success: bool = True):
+    project, raw, build = analyst
+    result = run_dbt(["build"], raw, build, vars or {}, project_dir=project)
+    if expect_success:
+        assert result.returncode == 0, failure_summary(result.output)
+    return result
+
+
+def test_edited_rule_seeds_give_what_a_full_build_gives(analyst):
+    project, raw, build = analyst
+    seeds = project / "seeds"
+    duckdb_path = build / "strata.duckdb"
+    analyst_build(analyst)
+    before = assert_marts_match_oracle(duckdb_path, raw, "shipped rules", seeds_dir=seeds)
+
+    # 1. The issue's edit: top 13-15, potential 9-12. Every snapshot gets the new bands, so no
+    #    customer "moves" from top to potential without a change of score.
+    bands = [row for row in read_csv(seeds / "rfm_tier_bands.csv") if row[0] != "5"]
+    bands += [[5, "top", 4, 13, 15], [5, "potential", 3, 9, 12], [5, "general", 2, 6, 8],
+              [5, "sleeping", 1, 3, 5]]  # fmt: skip
+    write_csv(seeds / "rfm_tier_bands.csv", BANDS_HEADER, bands)
+    result = analyst_build(analyst)
+    assert "rebuilding fct_customer_tier_history in full: seed rfm_tier_bands changed" in (
+        result.output
+    )
+    after = assert_marts_match_oracle(duckdb_path, raw, "edited bands", seeds_dir=seeds)
+    assert after.tier_history != before.tier_history, "the edit must change some tier"
+
+    # 2. A new segment of first priority, and one that every cell of it precedes (unreachable).
+    segments = read_csv(seeds / "rfm_segments.csv")
+    segments.append([5, "vip", 0, 5, 5, 5, 5, 5, 5])
+    segments.append([5, "shadowed", 99, 5, 5, 5, 5, 5, 5])
+    write_csv(seeds / "rfm_segments.csv", SEGMENTS_HEADER, segments)
+    result = analyst_build(analyst)
+    assert "can never be reached" in result.output and "shadowed" in result.output
+    expected = assert_marts_match_oracle(duckdb_path, raw, "new segment", seeds_dir=seeds)
+    assert any(row["segment"] == "vip" for row in expected.tier_history)
+
+    # 3. Recency buckets.
+    write_csv(
+        seeds / "recency_buckets.csv",
+        ["recency_bucket", "bucket_order", "min_days", "max_days"],
+        [["0-14", 1, 0, 14], ["15-60", 2, 15, 60], ["61+", 3, 61, ""]],
+    )
+    analyst_build(analyst)
+    assert_marts_match_oracle(duckdb_path, raw, "edited recency buckets", seeds_dir=seeds)
+
+    # 4. rfm_bins 4 (bands and segments for 4 added), then back to 5.
+    write_csv(
+        seeds / "rfm_tier_bands.csv",
+        BANDS_HEADER,
+        read_csv(seeds / "rfm_tier_bands.csv")
+        + [
+            [4, "top", 4, 10, 12],
+            [4, "potential", 3, 7, 9],
+            [4, "general", 2, 5, 6],
+            [4, "sleeping", 1, 3, 4],
+        ],  # fmt: skip
+    )
+    write_csv(
+        seeds / "rfm_segments.csv",
+        SEGMENTS_HEADER,
+        read_csv(seeds / "rfm_segments.csv")
+        + [[4, "best", 1, 4, 4, 4, 4, 1, 4], [4, "lapsed", 2, 1, 1, 1, 4, 1, 4]],
+    )
+    analyst_build(analyst, {"rfm_bins": 4})
+    expected = assert_marts_match_oracle(duckdb_path, raw, "rfm_bins 4", n_bins=4, seeds_dir=seeds)
+    assert max(row["r_score"] for row in expected.tier_history) == 4
+    analyst_build(analyst)
+    assert_marts_match_oracle(duckdb_path, raw, "back to rfm_bins 5", seeds_dir=seeds)
+
+
+def test_rfm_bins_without_rules_stops_before_any_tier(analyst):
+    project, raw, build = analyst
+    duckdb_path = build / "strata.duckdb"
+    if not duckdb_path.exists():
+        analyst_build(analyst)
+    history = read_table(duckdb_path, "marts.fct_customer_tier_history")
+    result = analyst_build(analyst, {"rfm_bins": 3}, expect_success=False)
+    assert result.returncode != 0
+    assert "no rows for rfm_bins = 3 in" in result.output, result.output[-3000:]
+    assert "seeds/rfm_tier_bands.csv" in result.output
+    assert "seeds/rfm_segments.csv" in result.output
+    assert read_table(duckdb_path, "marts.fct_customer_tier_history") == history
