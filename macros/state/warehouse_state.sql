@@ -88,7 +88,7 @@
 
 {#- This run's build inputs of the model being built: {name: value as text}. -#}
 {% macro strata_build_inputs() %}
-    {%- set inputs = {'raw_path': (var('raw_path') | string).rstrip('/')} -%}
+    {%- set inputs = {'raw_path': strata_build_inputs_raw_path()} -%}
     {%- for name in strata_rule_vars() -%}
         {%- do inputs.update({'var:' ~ name: var(name) | string}) -%}
     {%- endfor -%}
@@ -97,6 +97,10 @@
         {%- do inputs.update({'seed:' ~ seed.name: strata_relation_fingerprint(relation)}) -%}
     {%- endfor -%}
     {{ return(inputs) }}
+{% endmacro %}
+
+{% macro strata_build_inputs_raw_path() %}
+    {{ return((var('raw_path') | string).rstrip('/')) }}
 {% endmacro %}
 
 {#- The seed nodes upstream of a node (through any number of models), from dbt's graph. -#}
@@ -193,7 +197,13 @@
         {%- set staged_node = graph.nodes.get('model.' ~ project_name ~ '.stg_raw__' ~ table_name) -%}
         {%- set validated = adapter.get_relation(validated_node.database, validated_node.schema, validated_node.alias) -%}
         {%- set staged = adapter.get_relation(staged_node.database, staged_node.schema, staged_node.alias) -%}
-        {%- if validated is not none and staged is not none -%}
+        {%- set recorded = run_query(
+            'select inputs from ' ~ state_table ~ " where model_name = '" ~ validated_node.alias ~ "'"
+        ).columns['inputs'].values() -%}
+        {#- Another raw_path (or no record) rebuilds the model anyway, and its log line says why. -#}
+        {%- set same_raw_path = recorded | length > 0
+            and fromjson(recorded[0]).get('raw_path') == strata_build_inputs_raw_path() -%}
+        {%- if validated is not none and staged is not none and same_raw_path -%}
             {%- set timestamp_column = spec.timestamp_column -%}
             {%- set revalidate_from = strata_revalidation_date(validated, timestamp_column, 'reject_reason is null') -%}
             {%- if revalidate_from is not none -%}

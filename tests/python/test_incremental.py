@@ -139,6 +139,27 @@ def assert_same(actual: dict[str, list[tuple]], expected: dict[str, list[tuple]]
         )
 
 
+def rebuilt_in_full(duckdb_path: Path) -> list[str]:
+    """The incremental models the last run rebuilt in full (macros/state/warehouse_state.sql)."""
+    rows = query(
+        duckdb_path,
+        "select model_name from intermediate.strata_model_state where rebuilt_in_full"
+        " order by model_name",
+    )
+    return [row["model_name"] for row in rows]
+
+
+def current_export(work: Path, export: Path) -> Path:
+    """What a scheduler reads: one stable raw_path (<work>/raw-current), pointed at the day's
+    export. (Another raw_path would make every incremental model rebuild in full by itself, as
+    it must: README "When raw data or a rule changes".)"""
+    link = Path(work) / "raw-current"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(export, target_is_directory=True)
+    return link
+
+
 @pytest.fixture(scope="module")
 def daily_exports(tmp_path_factory) -> dict[str, Path]:
     """Four cumulative exports (transactions, events, customers) of one generated history, as a
@@ -196,14 +217,16 @@ def incremental_runs(daily_exports, tmp_path_factory) -> dict[str, dict]:
     work = tmp_path_factory.mktemp("incremental_warehouse")
     states = {}
     for name in ("day1", "day2", "day2_removed", "day3", "day4"):
-        path = build_warehouse(daily_exports[name], work, {})
+        path = build_warehouse(current_export(work, daily_exports[name]), work, {})
         states[name] = snapshot_of(path)
-    path = build_warehouse(daily_exports["day4"], work, {})
+        if name != "day1":  # else the comparisons with a full refresh would prove nothing
+            assert rebuilt_in_full(path) == [], f"{name} was not an incremental run"
+    path = build_warehouse(current_export(work, daily_exports["day4"]), work, {})
     states["day4_rerun"] = snapshot_of(path)
     # a backfill moves as_of_date back to a past month end, then returns to the latest data
-    path = build_warehouse(daily_exports["day4"], work, BACKFILL_VARS)
+    path = build_warehouse(current_export(work, daily_exports["day4"]), work, BACKFILL_VARS)
     states["backfill"] = snapshot_of(path)
-    path = build_warehouse(daily_exports["day4"], work, {})
+    path = build_warehouse(current_export(work, daily_exports["day4"]), work, {})
     states["after_backfill"] = snapshot_of(path)
     return states
 
@@ -255,12 +278,15 @@ def test_a_stopped_run_is_caught_up_by_the_next(daily_exports, tmp_path_factory,
     the snapshot models never saw the April verdict change; the next run, whose window has moved
     past the June row, still recomputes from April (the last completed refresh is older)."""
     work = tmp_path_factory.mktemp("stopped_run_warehouse")
-    build_warehouse(daily_exports["day2"], work, {})
+    build_warehouse(current_export(work, daily_exports["day2"]), work, {})
     partial = run_dbt(
-        ["run", "--select", "+fct_transactions"], daily_exports["day3_early"], work, {}
+        ["run", "--select", "+fct_transactions"],
+        current_export(work, daily_exports["day3_early"]),
+        work,
+        {},
     )
     assert partial.returncode == 0, failure_summary(partial.output)
-    path = build_warehouse(daily_exports["day4_early"], work, {})
+    path = build_warehouse(current_export(work, daily_exports["day4_early"]), work, {})
     full = build_warehouse(daily_exports["day4_early"], tmp_path, {})
     assert_same(snapshot_of(path), snapshot_of(full))
 
@@ -331,33 +357,45 @@ def test_uniqueness_tests_cover_writes_since_the_last_verified_build(
     build they check only day4's window, `dbt test` (always whole tables) is what finds the
     history one, and after that failure the next build checks the whole history again."""
     history = "marts.fct_customer_tier_history"
-    build_warehouse(daily_exports["day2"], tmp_path, {})
-    day3 = run_dbt([day3_command], daily_exports["day3_early"], tmp_path, {})
+    build_warehouse(current_export(tmp_path, daily_exports["day2"]), tmp_path, {})
+    day3 = run_dbt(
+        [day3_command], current_export(tmp_path, daily_exports["day3_early"]), tmp_path, {}
+    )
     assert day3.returncode == 0, failure_summary(day3.output)
     if day3_command == "run":
         plant_duplicates(day3.duckdb_path, PLANTED_DUPLICATES)
-        day4 = run_dbt(["build"], daily_exports["day4_early"], tmp_path, {})
+        day4 = run_dbt(
+            ["build"], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
+        )
         assert day4.returncode != 0
         assert failed_uniqueness_tests(day4.output) == {"marts.fct_transactions", history}, (
             failure_summary(day4.output)
         )
         remove_duplicate_transactions(day4.duckdb_path)
-        day4_again = run_dbt(["build"], daily_exports["day4_early"], tmp_path, {})
+        day4_again = run_dbt(
+            ["build"], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
+        )
         assert day4_again.returncode != 0
         assert failed_uniqueness_tests(day4_again.output) == {history}, failure_summary(
             day4_again.output
         )
     else:
         plant_duplicates(day3.duckdb_path, [history])
-        day4 = run_dbt(["build"], daily_exports["day4_early"], tmp_path, {})
+        day4 = run_dbt(
+            ["build"], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
+        )
         assert day4.returncode == 0, failure_summary(day4.output)
-        full_check = run_dbt(["test"], daily_exports["day4_early"], tmp_path, {})
+        full_check = run_dbt(
+            ["test"], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
+        )
         assert full_check.returncode != 0
         assert failed_uniqueness_tests(full_check.output) == {history}, failure_summary(
             full_check.output
         )
         # a failed test is no longer verified: the next build checks its whole table again
-        day4_again = run_dbt(["build"], daily_exports["day4_early"], tmp_path, {})
+        day4_again = run_dbt(
+            ["build"], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
+        )
         assert day4_again.returncode != 0
         assert failed_uniqueness_tests(day4_again.output) == {history}, failure_summary(
             day4_again.output
