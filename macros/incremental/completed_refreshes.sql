@@ -1,5 +1,5 @@
 {#-
-    The refresh watermark (README "Incremental refresh").
+    The refresh watermark (docs/incremental.md).
 
     A run that changes a verdict (a raw row added, removed or judged differently, possibly an
     old one: macros/incremental/revalidate_from.sql) logs the earliest changed date, and the
@@ -29,7 +29,8 @@
     through their key, which then shows on the dated rows. A stored verdict dated before
     from_date that is deleted with no successor there (its raw row was removed, or re-dated into
     the window) is not logged: that is a change to raw rows before the revalidation date, which
-    raw_rows_accounted_for fails on (README "Incremental refresh").
+    the run-start check strata_check_raw_unchanged finds (the run then rebuilds in full;
+    docs/incremental.md).
 
     strata_earliest_changed(validated_relation): the earliest changed_from logged for the
     validated table since the last completed refresh (all of them when none is recorded), as a

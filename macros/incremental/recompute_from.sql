@@ -1,8 +1,8 @@
 {#-
-    Incremental refresh window (README "Incremental refresh").
+    Incremental refresh window (docs/incremental.md).
 
     strata_recompute_from_date(date_column): the first date an incremental run recomputes, as a
-    SQL date literal: the earliest of as_of_date - var('lookback_days'), the day after the
+    SQL date literal: the earliest of as_of_date, the day after the
     latest date_column stored in the model's table (so a run after a pause, or after a failed run,
     also fills the gap) and the earliest transaction date judged in int_transactions_validated
     since the last completed refresh (macros/incremental/completed_refreshes.sql: a late raw row

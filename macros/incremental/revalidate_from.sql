@@ -1,5 +1,5 @@
 {#-
-    Incremental validation of a raw table (README "Incremental refresh").
+    Incremental validation of a raw table (docs/incremental.md).
 
     A raw file holds the whole history and a refresh adds a few days to it. Judging every raw row
     again on each run would cost as much as a full build, so the validated tables
@@ -7,9 +7,11 @@
     strata_rejudged_raw_rows(), and keep every other verdict as stored. Each verdict carries
     judged_at, the run_started_at of the dbt invocation that made it.
 
-    Raw rows added, removed or edited before the revalidation date (and sharing no key with a
-    rejudged row) are not seen: an added or removed row makes raw_rows_accounted_for fail on the
-    counts, an edited one goes unnoticed. After correcting old data, run --full-refresh (README).
+    Raw rows added or removed before the revalidation date (and sharing no key with a rejudged
+    row) are not read here: the run-start check strata_check_raw_unchanged
+    (macros/state/warehouse_state.sql) counts them and rebuilds everything in full when they
+    changed; an edited one that keeps the count goes unnoticed. After correcting old data, run
+    --full-refresh (docs/incremental.md).
 -#}
 
 {#-
@@ -62,7 +64,8 @@
     the June row makes the April row valid again). A verdict depends only on the row and on the
     other rows with its key (duplicates, conflicts), so this key-complete set gets exactly the
     verdicts a full build gives it. (A raw row dated before the date and not stored yet is late
-    data beyond the window; raw_rows_accounted_for fails on it.) DuckDB pushes the date filter
+    data beyond the window; the run-start check strata_check_raw_unchanged finds it and the
+    run rebuilds in full.) DuckDB pushes the date filter
     into a Parquet scan, and it skips the second scan of the raw file when no key reaches back,
     which is the usual case, so a refresh reads the raw file about once.
 

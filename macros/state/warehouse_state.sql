@@ -37,7 +37,7 @@
 {% endmacro %}
 
 {#- The vars whose value stored results depend on. Add a var here when a new model's stored rows
-    depend on it (docs/extending.md). -#}
+    depend on it (docs/incremental.md, "Adding a rule var or an incremental model"). -#}
 {% macro strata_rule_vars() %}
     {{ return(['rfm_bins', 'min_transaction_date']) }}
 {% endmacro %}

@@ -1,6 +1,6 @@
 -- The tier bands and the segments have rows for the configured N (var rfm_bins): without them
 -- every customer would fall in no tier or in segment 'other'. Returns each seed without rows
--- for N; the build stops before any tier is computed (docs/extending.md: another rfm_bins).
+-- for N; the build stops before any tier is computed (README "When raw data or a rule changes": another rfm_bins).
 {%- set bins = strata_rfm_bins() %}
 {%- set failing -%}
     with

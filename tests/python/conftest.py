@@ -271,3 +271,21 @@ DBT_PROJECT_PARTS = (
     "tests",
     "analyses",
 )
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Group the tests for `pytest -n 2 --dist loadgroup` (make pytest): a group runs on one
+    worker, so each fixture warehouse is built once. A module is a group, except that modules
+    sharing the handmade warehouse share a group, and the tests of test_incremental and
+    test_own_data that do not use the module's long fixture form a group of their own (they
+    then run beside it on the other worker)."""
+    for item in items:
+        group = item.module.__name__
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "handmade_warehouse" in fixtures:
+            group = "handmade"
+        elif group == "test_incremental" and "incremental_runs" not in fixtures:
+            group += ":independent"
+        elif group == "test_own_data" and "analyst" not in fixtures:
+            group += ":switching"
+        item.add_marker(pytest.mark.xdist_group(group))

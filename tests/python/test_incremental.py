@@ -1,4 +1,4 @@
-"""Incremental refresh (README "Incremental refresh"): an incremental run after new days arrive
+"""Incremental refresh (docs/incremental.md): an incremental run after new days arrive
 gives exactly the marts a full refresh gives on the same data, late rows for a closed month
 inside the lookback included, and re-running the same refresh changes nothing."""
 

@@ -26,12 +26,12 @@ MARKER = "<!-- tested: fresh clone -->"
 BLOCK = re.compile(re.escape(MARKER) + r"\s*```sh\n(.*?)```", re.DOTALL)
 
 
-def tested_blocks() -> list[str]:
+def readme_blocks() -> list[str]:
     return BLOCK.findall((REPO_ROOT / "README.md").read_text())
 
 
 def test_readme_has_tested_examples():
-    blocks = tested_blocks()
+    blocks = readme_blocks()
     assert len(blocks) >= 2, f"expected README blocks marked {MARKER!r}"
     text = "\n".join(blocks)
     assert "dbt build" in text and "as_of_date" not in text
@@ -51,7 +51,7 @@ def test_readme_examples_run_in_a_fresh_clone(tmp_path):
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STRATA_", "DBT_"))}
     env["PATH"] = f"{clone / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    for block in tested_blocks():
+    for block in readme_blocks():
         completed = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", block],
             cwd=clone,
