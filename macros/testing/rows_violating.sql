@@ -28,7 +28,8 @@
     `column` of the first 20 rows. Returns the SQL unchanged, which the test then runs as usual.
 -#}
 {% macro strata_say_failing_rows(sql, message, column) %}
-    {%- if execute -%}
+    {#- Only when the test runs (not while dbt compiles or sqlfluff lints the project). -#}
+    {%- if execute and flags.WHICH in ['build', 'test', 'retry'] -%}
         {%- set values = run_query('select ' ~ column ~ ' from (' ~ sql ~ ') as failing limit 20').columns[0].values() -%}
         {%- if values | length > 0 -%}
             {%- do exceptions.warn('Strata: ' ~ message ~ ' ' ~ values | join(', ')) -%}

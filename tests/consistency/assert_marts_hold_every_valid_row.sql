@@ -41,26 +41,58 @@ customers as (
 
 ),
 
+valid_transactions as (
+
+    select count(*) as valid_rows
+    from validated_transactions
+    where reject_reason is null
+
+),
+
+valid_events as (
+
+    select count(*) as valid_rows
+    from validated_events
+    where reject_reason is null
+
+),
+
+valid_customers as (
+
+    select count(*) as valid_rows
+    from validated_customers
+    where reject_reason is null
+
+),
+
+customer_profiles as (
+
+    select count(*) as mart_rows
+    from customers
+    where has_profile
+
+),
+
 counts as (
 
     select
         'fct_transactions' as mart,
         (select count(*) from transactions) as mart_rows,
-        (select count(*) from validated_transactions where reject_reason is null) as valid_rows
+        (select valid_transactions.valid_rows from valid_transactions) as valid_rows
 
     union all
 
     select
         'fct_events' as mart,
         (select count(*) from events) as mart_rows,
-        (select count(*) from validated_events where reject_reason is null) as valid_rows
+        (select valid_events.valid_rows from valid_events) as valid_rows
 
     union all
 
     select
         'dim_customers' as mart,
-        (select count(*) from customers where has_profile) as mart_rows,
-        (select count(*) from validated_customers where reject_reason is null) as valid_rows
+        (select customer_profiles.mart_rows from customer_profiles) as mart_rows,
+        (select valid_customers.valid_rows from valid_customers) as valid_rows
 
 )
 

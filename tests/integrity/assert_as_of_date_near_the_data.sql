@@ -3,6 +3,8 @@
 -- be scored) or more than a year after the latest one (every recency_days would be a year or
 -- more too long: an as_of_date copied from an example, or a stale export). Without the var,
 -- as_of_date is the latest purchase date and this returns no row.
+{%- set as_of_date = "cast('" ~ var('as_of_date') ~ "' as date)" if var('as_of_date') is not none
+    else 'purchase_bounds.latest_purchase_date' %}
 {%- set failing -%}
     with
 
@@ -28,11 +30,7 @@
     as_of_checks as (
 
         select
-            {% if var('as_of_date') is not none -%}
-                cast('{{ var("as_of_date") }}' as date)
-            {%- else -%}
-                purchase_bounds.latest_purchase_date
-            {%- endif %} as as_of_date,
+            {{ as_of_date }} as as_of_date,
             purchase_bounds.first_purchase_date,
             purchase_bounds.latest_purchase_date
 

@@ -44,6 +44,11 @@ class BuildResult:
     duckdb_path: Path
 
 
+# The builds of the tests skip dbt's unit tests (they check SQL on fixed rows, whatever the data):
+# the handmade warehouse, built once per session, runs them (BUILD_WITH_UNIT_TESTS).
+BUILD = ("build", "--exclude-resource-type", "unit_test")
+BUILD_WITH_UNIT_TESTS = ("build",)
+
 # Every test warehouse is a file named strata.duckdb (in its own folder): DuckDB names the
 # catalog after the file, and the parsed manifest below is shared by all of them.
 WAREHOUSE_FILE = "strata.duckdb"
@@ -147,9 +152,11 @@ def run_dbt(
     return BuildResult(returncode=returncode, output="\n".join(lines), duckdb_path=duckdb_path)
 
 
-def run_dbt_build(raw_dir: Path, tmp_path: Path, vars: dict) -> BuildResult:
+def run_dbt_build(
+    raw_dir: Path, tmp_path: Path, vars: dict, args: tuple[str, ...] = BUILD
+) -> BuildResult:
     """Run `dbt build` from the repo root into <tmp_path>/strata.duckdb; never raises."""
-    return run_dbt(["build"], raw_dir, tmp_path, vars)
+    return run_dbt(list(args), raw_dir, tmp_path, vars)
 
 
 def failure_summary(output: str) -> str:
@@ -161,9 +168,11 @@ def failure_summary(output: str) -> str:
     return output[-OUTPUT_TAIL_CHARS:]
 
 
-def build_warehouse(raw_dir: Path, tmp_path: Path, vars: dict) -> Path:
+def build_warehouse(
+    raw_dir: Path, tmp_path: Path, vars: dict, args: tuple[str, ...] = BUILD
+) -> Path:
     """dbt build (seeds, models, all tests) and assert it succeeded; returns the DuckDB path."""
-    result = run_dbt_build(raw_dir, tmp_path, vars)
+    result = run_dbt_build(raw_dir, tmp_path, vars, args)
     assert result.returncode == 0, (
         f"dbt build failed (exit {result.returncode}) for raw_path={raw_dir} vars={vars}; "
         f"dbt says:\n{failure_summary(result.output)}"
@@ -171,9 +180,11 @@ def build_warehouse(raw_dir: Path, tmp_path: Path, vars: dict) -> Path:
     return result.duckdb_path
 
 
-def build_expecting_failure(raw_dir: Path, tmp_path: Path, vars: dict) -> str:
+def build_expecting_failure(
+    raw_dir: Path, tmp_path: Path, vars: dict, args: tuple[str, ...] = BUILD
+) -> str:
     """dbt build that must FAIL; returns its output (stdout + stderr, incl. dbt's log file)."""
-    result = run_dbt_build(raw_dir, tmp_path, vars)
+    result = run_dbt_build(raw_dir, tmp_path, vars, args)
     assert result.returncode != 0, (
         f"dbt build unexpectedly succeeded for raw_path={raw_dir}; output tail:\n"
         f"{result.output[-OUTPUT_TAIL_CHARS:]}"
@@ -232,7 +243,7 @@ def generate_data(
 def handmade_warehouse(tmp_path_factory) -> Path:
     """The handmade fixture (transactions.csv only) built with as_of_date 2025-04-10."""
     tmp = tmp_path_factory.mktemp("handmade_build")
-    return build_warehouse(HANDMADE_DIR, tmp, {"as_of_date": "2025-04-10"})
+    return build_warehouse(HANDMADE_DIR, tmp, {"as_of_date": "2025-04-10"}, BUILD_WITH_UNIT_TESTS)
 
 
 def working_tree_files() -> list[str]:
@@ -273,6 +284,7 @@ DBT_PROJECT_PARTS = (
 )
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the marks
 def pytest_collection_modifyitems(items) -> None:
     """Group the tests for `pytest -n 2 --dist loadgroup` (make pytest): a group runs on one
     worker, so each fixture warehouse is built once. A module is a group, except that modules

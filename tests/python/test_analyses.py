@@ -68,7 +68,7 @@ KEYS = {
 # ------------------------------------------------------------------ compile once, run read-only
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def compiled(handmade_warehouse: Path) -> dict[str, str]:
     """Compiled SQL of every analysis, by name: one `dbt compile` on the handmade warehouse."""
     build_dir = handmade_warehouse.parent  # run_dbt uses <dir>/strata.duckdb and <dir>/target

@@ -237,7 +237,7 @@ def _subset(rows: list[dict], key: tuple[str, ...], wanted: list[dict]) -> list[
     return [r for r in rows if tuple(r[c] for c in key) in keys]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def oracle_result():
     loaded = oracle.load_raw_transactions(HANDMADE_DIR)
     return oracle.compute(loaded.valid, as_of_date=AS_OF, n_bins=5)

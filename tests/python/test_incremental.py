@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import build_warehouse, failure_summary, generate_data, query, run_dbt
+from conftest import BUILD, build_warehouse, failure_summary, generate_data, query, run_dbt
 
 BACKFILL_VARS = {"as_of_date": "2025-05-31"}
 
@@ -160,7 +160,7 @@ def current_export(work: Path, export: Path) -> Path:
     return link
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def daily_exports(tmp_path_factory) -> dict[str, Path]:
     """Four cumulative exports (transactions, events, customers) of one generated history, as a
     scheduler would see them.
@@ -211,7 +211,7 @@ def daily_exports(tmp_path_factory) -> dict[str, Path]:
     return exports
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def incremental_runs(daily_exports, tmp_path_factory) -> dict[str, dict]:
     """One warehouse refreshed day after day, snapshotted after each run (and a re-run)."""
     work = tmp_path_factory.mktemp("incremental_warehouse")
@@ -365,7 +365,7 @@ def test_uniqueness_tests_cover_writes_since_the_last_verified_build(
     if day3_command == "run":
         plant_duplicates(day3.duckdb_path, PLANTED_DUPLICATES)
         day4 = run_dbt(
-            ["build"], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
+            [*BUILD], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
         )
         assert day4.returncode != 0
         assert failed_uniqueness_tests(day4.output) == {"marts.fct_transactions", history}, (
@@ -373,7 +373,7 @@ def test_uniqueness_tests_cover_writes_since_the_last_verified_build(
         )
         remove_duplicate_transactions(day4.duckdb_path)
         day4_again = run_dbt(
-            ["build"], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
+            [*BUILD], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
         )
         assert day4_again.returncode != 0
         assert failed_uniqueness_tests(day4_again.output) == {history}, failure_summary(
@@ -382,7 +382,7 @@ def test_uniqueness_tests_cover_writes_since_the_last_verified_build(
     else:
         plant_duplicates(day3.duckdb_path, [history])
         day4 = run_dbt(
-            ["build"], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
+            [*BUILD], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
         )
         assert day4.returncode == 0, failure_summary(day4.output)
         full_check = run_dbt(
@@ -394,7 +394,7 @@ def test_uniqueness_tests_cover_writes_since_the_last_verified_build(
         )
         # a failed test is no longer verified: the next build checks its whole table again
         day4_again = run_dbt(
-            ["build"], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
+            [*BUILD], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
         )
         assert day4_again.returncode != 0
         assert failed_uniqueness_tests(day4_again.output) == {history}, failure_summary(
@@ -407,7 +407,7 @@ def test_an_empty_build_changes_no_stored_row(daily_exports, tmp_path):
     incremental hooks delete the rows they would recompute."""
     path = build_warehouse(daily_exports["day2"], tmp_path, {})
     before = snapshot_of(path)
-    empty = run_dbt(["build", "--empty"], daily_exports["day2"], tmp_path, {})
+    empty = run_dbt([*BUILD, "--empty"], daily_exports["day2"], tmp_path, {})
     assert "Compilation Error" not in empty.output, failure_summary(empty.output)
     after = snapshot_of(path)
     incremental = [

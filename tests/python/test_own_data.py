@@ -22,6 +22,7 @@ import oracle
 import pytest
 from compare import MART_COLUMNS, MART_KEYS, assert_rows_match
 from conftest import (
+    BUILD,
     DBT_PROJECT_PARTS,
     build_warehouse,
     failure_summary,
@@ -90,7 +91,7 @@ def test_switching_datasets_rebuilds_what_changed(tmp_path_factory):
 
     # Another dataset written over the same folder: the stored rows are no longer in the file.
     replace_folder(other, raw)
-    result = run_dbt(["build"], raw, build, {})
+    result = run_dbt([*BUILD], raw, build, {})
     assert result.returncode == 0, failure_summary(result.output)
     assert "rebuilding every model in full" in result.output, result.output[-3000:]
     assert_marts_match_oracle(result.duckdb_path, raw, "other data, same raw_path")
@@ -98,13 +99,13 @@ def test_switching_datasets_rebuilds_what_changed(tmp_path_factory):
     assert len(rows) == len(oracle.load_raw_transactions(raw).valid)
 
     # Another raw_path: recorded with every incremental model, so all of them are rebuilt.
-    result = run_dbt(["build"], third, build, {})
+    result = run_dbt([*BUILD], third, build, {})
     assert result.returncode == 0, failure_summary(result.output)
     assert "raw_path was" in result.output, result.output[-3000:]
     assert_marts_match_oracle(result.duckdb_path, third, "third data, other raw_path")
 
     # And back with --full-refresh, the documented way that always works.
-    result = run_dbt(["build", "--full-refresh"], raw, build, {})
+    result = run_dbt([*BUILD, "--full-refresh"], raw, build, {})
     assert result.returncode == 0, failure_summary(result.output)
     assert_marts_match_oracle(result.duckdb_path, raw, "back with --full-refresh")
 
@@ -148,7 +149,7 @@ def read_csv(path: Path) -> list[list[str]]:
         return list(csv.reader(fh))[1:]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def analyst(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("analyst")
     project = fresh_checkout(tmp / "project", only=DBT_PROJECT_PARTS)
@@ -158,7 +159,7 @@ def analyst(tmp_path_factory):
 
 def analyst_build(analyst, vars: dict | None = None, expect_success: bool = True):
     project, raw, build = analyst
-    result = run_dbt(["build"], raw, build, vars or {}, project_dir=project)
+    result = run_dbt([*BUILD], raw, build, vars or {}, project_dir=project)
     if expect_success:
         assert result.returncode == 0, failure_summary(result.output)
     return result

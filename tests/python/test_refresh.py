@@ -249,7 +249,7 @@ def wait_until_gone(process_group: int, seconds: float) -> bool:
     return False
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def workspace(tmp_path_factory) -> Workspace:
     root = tmp_path_factory.mktemp("refresh")
     raw_dir = generate_data(
@@ -320,7 +320,7 @@ def test_served_file_uses_storage_format_duckdb_1_5_reads(workspace):
     assert tags["storage_version"] == "v1.5.0+"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def duckdb15_python(tmp_path_factory) -> str:
     setting = os.environ.get("STRATA_TEST_DUCKDB15", "")
     if not setting:
