@@ -52,6 +52,17 @@
         or model.config.materialized != 'incremental' or strata_is_empty_run() -%}
         {{ return([]) }}
     {%- endif -%}
+    {#- dbt asks is_incremental() several times per model: decide once per run and model (the
+        answer cannot change within a run; kept in dbt's graph dict, keyed by invocation). -#}
+    {%- set cache = graph.setdefault('strata_changed_build_inputs', {}) -%}
+    {%- set key = invocation_id ~ ':' ~ this -%}
+    {%- if key not in cache -%}
+        {%- do cache.update({key: strata_compare_build_inputs()}) -%}
+    {%- endif -%}
+    {{ return(cache[key]) }}
+{% endmacro %}
+
+{% macro strata_compare_build_inputs() %}
     {%- if adapter.get_relation(this.database, this.schema, this.identifier) is none -%}
         {{ return([]) }}
     {%- endif -%}
@@ -128,8 +139,19 @@
     {{ return(seeds | sort(attribute='name')) }}
 {% endmacro %}
 
-{#- A fingerprint of a (small) table's content: the hash of all its rows as text, in order. -#}
+{#- A fingerprint of a (small) table's content: the hash of all its rows as text, in order.
+    Computed once per run and relation: only models downstream of a seed ask for its
+    fingerprint, so the seed is loaded by then and does not change for the rest of the run. -#}
 {% macro strata_relation_fingerprint(relation) %}
+    {%- set cache = graph.setdefault('strata_relation_fingerprints', {}) -%}
+    {%- set key = invocation_id ~ ':' ~ relation -%}
+    {%- if key not in cache -%}
+        {%- do cache.update({key: strata_compute_fingerprint(relation)}) -%}
+    {%- endif -%}
+    {{ return(cache[key]) }}
+{% endmacro %}
+
+{% macro strata_compute_fingerprint(relation) %}
     {%- set cells = [] -%}
     {%- for column in adapter.get_columns_in_relation(relation) -%}
         {%- do cells.append("coalesce(cast(" ~ adapter.quote(column.name) ~ " as " ~ dbt.type_string() ~ "), '<null>')") -%}
