@@ -25,6 +25,9 @@ if str(TESTS_DIR) not in sys.path:
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HANDMADE_DIR = TESTS_DIR / "fixtures" / "handmade"
+# The rules (tier bands, segments, recency buckets) the hand-computed answers assume: a copy of the
+# shipped seeds, so that an analyst's edit of seeds/ does not break them.
+HANDMADE_RULES_DIR = TESTS_DIR / "fixtures" / "rules"
 GENERATOR = REPO_ROOT / "scripts" / "generate_data.py"
 OUTPUT_TAIL_CHARS = 8000
 
@@ -239,13 +242,6 @@ def generate_data(
     return Path(out_dir)
 
 
-@pytest.fixture(scope="session")
-def handmade_warehouse(tmp_path_factory) -> Path:
-    """The handmade fixture (transactions.csv only) built with as_of_date 2025-04-10."""
-    tmp = tmp_path_factory.mktemp("handmade_build")
-    return build_warehouse(HANDMADE_DIR, tmp, {"as_of_date": "2025-04-10"}, BUILD_WITH_UNIT_TESTS)
-
-
 def working_tree_files() -> list[str]:
     """The files a fresh clone of this working tree would hold: tracked files plus untracked ones
     git does not ignore (so uncommitted work is tested too), as paths relative to the repo."""
@@ -282,6 +278,25 @@ DBT_PROJECT_PARTS = (
     "tests",
     "analyses",
 )
+
+
+@pytest.fixture(scope="session")
+def handmade_warehouse(tmp_path_factory) -> Path:
+    """The handmade fixture (transactions.csv only) built with as_of_date 2025-04-10, on a copy of
+    the project whose rule seeds are the fixture's (HANDMADE_RULES_DIR)."""
+    tmp = tmp_path_factory.mktemp("handmade_build")
+    project = fresh_checkout(tmp / "project", only=DBT_PROJECT_PARTS)
+    for seed in HANDMADE_RULES_DIR.glob("*.csv"):
+        shutil.copy2(seed, project / "seeds" / seed.name)
+    result = run_dbt(
+        list(BUILD_WITH_UNIT_TESTS),
+        HANDMADE_DIR,
+        tmp / "build",
+        {"as_of_date": "2025-04-10"},
+        project_dir=project,
+    )
+    assert result.returncode == 0, failure_summary(result.output)
+    return result.duckdb_path
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the marks

@@ -25,7 +25,14 @@ import duckdb
 import oracle
 import pytest
 from compare import assert_rows_match
-from conftest import HANDMADE_DIR, REPO_ROOT, failure_summary, read_table, run_dbt
+from conftest import (
+    HANDMADE_DIR,
+    HANDMADE_RULES_DIR,
+    REPO_ROOT,
+    failure_summary,
+    read_table,
+    run_dbt,
+)
 from test_handmade import (
     AS_OF,
     EXPECTED_HISTORY,
@@ -111,7 +118,7 @@ def assert_analysis_returns(
 
 
 def handmade_tier_ranks() -> dict[str, int]:
-    return {band.tier: band.tier_rank for band in oracle.load_seeds(5).bands}
+    return {band.tier: band.tier_rank for band in oracle.load_seeds(5, HANDMADE_RULES_DIR).bands}
 
 
 def _share(numerator: int, denominator: int) -> float | None:

@@ -35,7 +35,7 @@ from decimal import Decimal
 import oracle
 import pytest
 from compare import MART_COLUMNS, MART_KEYS, assert_rows_match
-from conftest import HANDMADE_DIR, read_table
+from conftest import HANDMADE_DIR, HANDMADE_RULES_DIR, read_table
 
 AS_OF = date(2025, 4, 10)
 D = Decimal
@@ -240,7 +240,7 @@ def _subset(rows: list[dict], key: tuple[str, ...], wanted: list[dict]) -> list[
 @pytest.fixture(scope="session")
 def oracle_result():
     loaded = oracle.load_raw_transactions(HANDMADE_DIR)
-    return oracle.compute(loaded.valid, as_of_date=AS_OF, n_bins=5)
+    return oracle.compute(loaded.valid, as_of_date=AS_OF, n_bins=5, seeds_dir=HANDMADE_RULES_DIR)
 
 
 # --------------------------------------------------------------------------------- the oracle
