@@ -18,9 +18,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import oracle
-from compare import MART_COLUMNS, MART_KEYS, assert_rows_match
 from conftest import REPO_ROOT, fresh_checkout, generate_data, read_table
+from test_own_data import assert_marts_match_oracle
 
 MARKER = "<!-- tested: fresh clone -->"
 BLOCK = re.compile(re.escape(MARKER) + r"\s*```sh\n(.*?)```", re.DOTALL)
@@ -67,16 +66,5 @@ def test_readme_examples_run_in_a_fresh_clone(tmp_path):
 
     warehouse = clone / "warehouse" / "strata.duckdb"
     assert read_table(warehouse, "marts.fct_transactions_quarantined") == []
-    expected = oracle.compute(oracle.load_raw_transactions(raw).valid)
+    expected = assert_marts_match_oracle(warehouse, raw, "1997-98 history")
     assert expected.as_of_date == date(1998, 6, 30)
-    for mart, attribute in (
-        ("fct_customer_rfm", "customer_rfm"),
-        ("fct_customer_tier_history", "tier_history"),
-    ):
-        assert_rows_match(
-            read_table(warehouse, f"marts.{mart}"),
-            getattr(expected, attribute),
-            MART_KEYS[mart],
-            f"1997-98 history: {mart}",
-            columns=MART_COLUMNS[mart],
-        )
