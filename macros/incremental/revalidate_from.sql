@@ -15,22 +15,28 @@
 -#}
 
 {#-
-    strata_revalidate_from_date(timestamp_column, stored_where): the first date an incremental run
-    judges again, as a SQL date literal: the earlier of (a) the latest date of timestamp_column
-    among the stored rows matching stored_where, minus var('lookback_days'), and (b) the run date
-    plus var('max_future_days'), the day before the future cutoff (strata_future_cutoff), so rows
-    that a pinned earlier run_date now puts in the future are judged again. In a full build (no
-    table yet, --full-refresh, or no stored row) it is 1900-01-01: every row is judged.
+    strata_revalidate_from_date(timestamp_column): the first date an incremental run of a
+    validated model judges again, as a SQL date literal: the earlier of (a) the latest valid date
+    among the stored verdicts, minus var('lookback_days'), and (b) the run date plus
+    var('max_future_days'), the day before the future cutoff (strata_future_cutoff), so rows that
+    a pinned earlier run_date now puts in the future are judged again. In a full build (no table
+    yet, --full-refresh, changed build inputs, or no stored valid row) it is 1900-01-01: every
+    row is judged. Computed once per run and model: the body and the post-hook use one value.
 -#}
-{% macro strata_revalidate_from_date(timestamp_column, stored_where='true') %}
-    {{ return(strata_date_literal(strata_revalidate_from(timestamp_column, stored_where))) }}
+{% macro strata_revalidate_from_date(timestamp_column) %}
+    {{ return(strata_date_literal(strata_revalidate_from(timestamp_column))) }}
 {% endmacro %}
 
-{% macro strata_revalidate_from(timestamp_column, stored_where='true') %}
-    {%- if execute and is_incremental() -%}
-        {{ return(strata_revalidation_date(this, timestamp_column, stored_where)) }}
+{% macro strata_revalidate_from(timestamp_column) %}
+    {%- if not execute or not is_incremental() -%}
+        {{ return(none) }}
     {%- endif -%}
-    {{ return(none) }}
+    {%- set cache = graph.setdefault('strata_revalidate_from', {}) -%}
+    {%- set key = invocation_id ~ ':' ~ this -%}
+    {%- if key not in cache -%}
+        {%- do cache.update({key: strata_revalidation_date(this, timestamp_column, strata_stored_valid_verdicts())}) -%}
+    {%- endif -%}
+    {{ return(cache[key]) }}
 {% endmacro %}
 
 {#- The revalidation date of a stored validated table (a date), or none when it has no row
@@ -72,13 +78,16 @@
     strata_delete_replaced_verdicts(key_column, timestamp_column): the post-hook of a validated
     model. After the run appended its verdicts (judged_at = this run), it deletes the stored
     verdicts they replace: the older window verdicts and the older verdicts of every key that
-    reaches back. Computing the date again here gives the same date: both exclude this run's
-    rows (stored_where). Before deleting, it logs the earliest date at which the verdicts may
-    have changed (strata_log_verdict_changes, macros/incremental/completed_refreshes.sql). A full
-    build logs 1900-01-01 (everything).
+    reaches back.
+
+    strata_rejudged_from(timestamp_column): the earliest date whose verdicts this run may have
+    changed: the earlier of the revalidation date and the earliest date judged in this run (rows
+    of keys reaching back), as a date; none in a full build (everything). The state record of
+    the model (macros/state/warehouse_state.sql) keeps it as recomputed_from, and the models
+    downstream recompute from it.
 -#}
 {% macro strata_rejudged_raw_rows(staged_relation, key_column, timestamp_column) %}
-    {%- set from_date = strata_revalidate_from_date(timestamp_column, strata_stored_valid_verdicts()) -%}
+    {%- set from_date = strata_revalidate_from_date(timestamp_column) -%}
     with
 
     window_rows as (
@@ -113,15 +122,11 @@
 {%- endmacro %}
 
 {% macro strata_delete_replaced_verdicts(key_column, timestamp_column) %}
-    {%- if strata_is_empty_run() -%}
+    {%- if strata_is_empty_run() or not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
-    {%- if not is_incremental() -%}
-        {{ return(strata_log_verdict_changes(none)) }}
-    {%- endif -%}
-    {%- set from_date = strata_revalidate_from_date(timestamp_column, strata_stored_valid_verdicts()) -%}
+    {%- set from_date = strata_revalidate_from_date(timestamp_column) -%}
     {%- set this_run = strata_this_run() -%}
-    {{ strata_log_verdict_changes(from_date, timestamp_column) }};
     delete from {{ this }}
     where
         judged_at <> {{ this_run }}
@@ -165,40 +170,14 @@
     reject_reason is null and judged_at <> {{ strata_this_run() }}
 {%- endmacro %}
 
-{#-
-    strata_refresh_from_date(date_column, validated_relation, timestamp_column): the first date an
-    incremental mart built straight from a validated table (fct_events) recomputes, as a SQL date
-    literal: the earlier of strata_revalidate_from_date(date_column) on its own table and the
-    earliest date judged since the last completed refresh (macros/incremental/
-    completed_refreshes.sql). strata_delete_rows_dated_from is its pre-hook; it also logs the date
-    for the scoped uniqueness tests (macros/incremental/verified_builds.sql).
--#}
-{% macro strata_refresh_from_date(date_column, validated_relation, timestamp_column) %}
-    {%- set stored_from = strata_revalidate_from(date_column) -%}
-    {%- if stored_from is not none -%}
-        {%- set earliest = strata_earliest_changed(validated_relation) -%}
-        {%- if earliest is not none and earliest < stored_from -%}
-            {{ return(strata_date_literal(earliest)) }}
-        {%- endif -%}
+{% macro strata_rejudged_from(timestamp_column) %}
+    {%- set window_start = strata_revalidate_from(timestamp_column) -%}
+    {%- if window_start is none -%}
+        {{ return(none) }}
     {%- endif -%}
-    {{ return(strata_date_literal(stored_from)) }}
+    {%- set earliest_judged = run_query(
+        'select min(cast(' ~ timestamp_column ~ ' as date)) as value from ' ~ this
+        ~ ' where judged_at = ' ~ strata_this_run()
+    ).columns['value'].values()[0] -%}
+    {{ return([window_start, earliest_judged] | reject('none') | min) }}
 {% endmacro %}
-
-{% macro strata_delete_rows_dated_from(date_column, from_date) %}
-    {%- if is_incremental() and not strata_is_empty_run() -%}
-        delete from {{ this }}
-        where {{ date_column }} >= {{ from_date }};
-    {%- endif %}
-    {{ strata_log_recompute(from_date) }}
-{% endmacro %}
-
-{#- A date (or none: the start of everything, 1900-01-01) as a SQL date literal. -#}
-{% macro strata_date_literal(value) %}
-    {%- set day = value.isoformat() if value is not none else '1900-01-01' -%}
-    {{ return("cast('" ~ day ~ "' as date)") }}
-{% endmacro %}
-
-{#- This dbt invocation's start (UTC) as a SQL timestamp: the judged_at of the verdicts it makes. -#}
-{% macro strata_this_run() -%}
-    cast('{{ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') }}' as {{ dbt.type_timestamp() }})
-{%- endmacro %}

@@ -6,14 +6,12 @@
     uniqueness test groups the whole table; on the large tables that is most of a refresh's test
     time. If a test found the table's keys unique and since then only rows dated on or after D
     were written, a duplicate must involve a row dated on or after D: checking the key values that
-    occur on or after D is exact. Two tables keep the facts that argument needs, next to the
-    validated tables (created by the on-run-start hook strata_create_bookkeeping_tables, outside
-    the models' transactions, together with strata_completed_refreshes of
-    macros/incremental/completed_refreshes.sql):
+    occur on or after D is exact. The facts that argument needs are kept in two tables, both
+    created by the on-run-start hook strata_create_state_table (macros/state/warehouse_state.sql)
+    and documented in models/intermediate/_strata_state__sources.yml:
 
-    strata_recompute_log    (model_name, run_started_at, recomputed_from): one row per run of an
-                            incremental model, written by its pre-hook (strata_log_recompute):
-                            the first date the run rewrote (1900-01-01 in a full build).
+    strata_model_state      recomputed_from of every build of an incremental model: the first
+                            date it rewrote (1900-01-01 in a full build).
     strata_verified_tests   (test_key, run_started_at): each run in which a uniqueness test with
                             recomputed_date_column passed with no failing row and no where or
                             limit config (on-run-end hook strata_record_verified_tests). A test
@@ -22,60 +20,18 @@
                             and the date column, so a new or changed test starts unverified.
 
     strata_tested_from(relation, combination_of_columns, date_column): in a `dbt build`, the
-    earliest recomputed_from logged for the relation since the test's last verified run, as a SQL
-    date literal; none (test the whole table) outside `dbt build`, for an unverified test, when
-    nothing is logged since, or when that date is 1900-01-01 (a full build since). A stopped run,
-    a `dbt run` without tests or a failed test leaves its writes in the next build's window.
-    Writes that bypass the log (SQL by hand, a checkout of Strata older than the log) are found
-    only by `dbt test`, which always checks whole tables.
-
-    strata_is_empty_run(): whether dbt runs with --empty (refs read as empty relations): the
-    incremental hooks then delete nothing and record nothing.
+    earliest recomputed_from recorded for the relation since the test's last verified run, as a
+    SQL date literal; none (test the whole table) outside `dbt build`, for an unverified test,
+    when no build of the model is recorded since, when the records of that time were pruned, or
+    when that date is 1900-01-01 (a full build since). A stopped run, a `dbt run` without tests
+    or a failed test leaves its writes in the next build's window. Writes that bypass the record
+    (SQL by hand) are found only by `dbt test`, which always checks whole tables.
 -#}
-{% macro strata_create_bookkeeping_tables() %}
-    {%- if not execute -%}
-        {{ return('') }}
-    {%- endif -%}
-    {%- set recompute_log = strata_bookkeeping_relation('strata_recompute_log') -%}
-    {%- set verified_tests = strata_bookkeeping_relation('strata_verified_tests') -%}
-    {%- set completed_refreshes = strata_bookkeeping_relation('strata_completed_refreshes') -%}
-    {%- set verdict_changes = strata_bookkeeping_relation('strata_verdict_changes') -%}
-    {%- do run_query('create schema if not exists ' ~ recompute_log.without_identifier()) -%}
-    {%- do run_query(
-        'create table if not exists ' ~ completed_refreshes ~ ' (run_started_at ' ~ dbt.type_timestamp() ~ ')'
-    ) -%}
-    {%- do run_query(
-        'create table if not exists ' ~ verdict_changes ~ ' (model_name ' ~ dbt.type_string()
-        ~ ', run_started_at ' ~ dbt.type_timestamp() ~ ', changed_from date)'
-    ) -%}
-    {%- do run_query(
-        'create table if not exists ' ~ recompute_log ~ ' (model_name ' ~ dbt.type_string()
-        ~ ', run_started_at ' ~ dbt.type_timestamp() ~ ', recomputed_from date)'
-    ) -%}
-    {%- do run_query(
-        'create table if not exists ' ~ verified_tests ~ ' (test_key ' ~ dbt.type_string()
-        ~ ', run_started_at ' ~ dbt.type_timestamp() ~ ')'
-    ) -%}
-    {%- do run_query(
-        'create table if not exists ' ~ strata_bookkeeping_relation('strata_model_state')
-        ~ ' (model_name ' ~ dbt.type_string() ~ ', run_started_at ' ~ dbt.type_timestamp()
-        ~ ', inputs ' ~ dbt.type_string() ~ ', rebuilt_in_full ' ~ dbt.type_boolean() ~ ')'
-    ) -%}
-{% endmacro %}
-
-{% macro strata_log_recompute(recompute_from) %}
-    {%- if not execute or strata_is_empty_run() -%}
-        {{ return('') }}
-    {%- endif -%}
-    insert into {{ strata_bookkeeping_relation('strata_recompute_log') }}
-    values ('{{ this.identifier }}', {{ strata_this_run() }}, {{ recompute_from }})
-{%- endmacro %}
-
 {% macro strata_record_verified_tests(results) %}
     {%- if not execute or strata_is_empty_run() -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set verified_tests = strata_bookkeeping_relation('strata_verified_tests') -%}
+    {%- set verified_tests = strata_verified_tests_relation() -%}
     {%- for result in results -%}
         {%- set node = result.node -%}
         {%- set test_key = strata_scoped_test_key(node) -%}
@@ -97,13 +53,23 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set test_key = strata_test_key(relation.identifier, combination_of_columns, date_column) -%}
-    {%- set tested_from = run_query(
-        'select min(recomputed_from) as value from ' ~ strata_bookkeeping_relation('strata_recompute_log')
-        ~ " where model_name = '" ~ relation.identifier ~ "' and run_started_at > ("
-        ~ 'select max(run_started_at) from ' ~ strata_bookkeeping_relation('strata_verified_tests')
+    {%- set state_table = strata_state_relation() -%}
+    {%- set model_rows = state_table ~ " where model_name = '" ~ relation.identifier ~ "'" -%}
+    {#- verified_at: the test's last verified run. Only when a record of the model from then or
+        earlier is still kept (the state table is pruned from the oldest end) are all the
+        model's writes since then known. -#}
+    {%- set scope = run_query(
+        'with verified as (select max(run_started_at) as verified_at from ' ~ strata_verified_tests_relation()
         ~ " where test_key = '" ~ test_key ~ "')"
-    ).columns['value'].values()[0] -%}
-    {%- if tested_from is none or tested_from <= modules.datetime.date(1900, 1, 1) -%}
+        ~ ' select'
+        ~ ' (select min(coalesce(recomputed_from, ' ~ strata_date_literal(none) ~ ')) from ' ~ model_rows
+        ~ ' and run_started_at > verified.verified_at) as tested_from,'
+        ~ ' (select count(*) from ' ~ model_rows ~ ' and run_started_at <= verified.verified_at) as earlier_records'
+        ~ ' from verified'
+    ).rows[0] -%}
+    {%- set tested_from = scope['tested_from'] -%}
+    {%- if scope['earlier_records'] == 0 or tested_from is none
+        or tested_from <= modules.datetime.date(1900, 1, 1) -%}
         {{ return(none) }}
     {%- endif -%}
     {{ return(strata_date_literal(tested_from)) }}
@@ -130,14 +96,7 @@
     {{ return(model_name ~ ':' ~ (combination_of_columns | join(',')) ~ ':' ~ date_column) }}
 {% endmacro %}
 
-{#- A bookkeeping table of the incremental runs, in the schema of the validated tables. -#}
-{% macro strata_bookkeeping_relation(identifier) %}
-    {%- set validated = graph.nodes['model.' ~ project_name ~ '.int_transactions_validated'] -%}
-    {{ return(api.Relation.create(
-        database=validated.database, schema=validated.schema, identifier=identifier
-    )) }}
-{% endmacro %}
-
-{% macro strata_is_empty_run() %}
-    {{ return(invocation_args_dict.get('empty', false) == true) }}
+{#- The table of verified uniqueness tests, next to strata_model_state. -#}
+{% macro strata_verified_tests_relation() %}
+    {{ return(strata_state_relation().incorporate(path={'identifier': 'strata_verified_tests'})) }}
 {% endmacro %}

@@ -5,8 +5,9 @@
     An incremental run keeps stored rows and recomputes only what changed, so it is only right
     while the stored rows were built from the same input and the same rules as this run. Each
     incremental model therefore records, in the same transaction as its rows, its **build
-    inputs** in intermediate.strata_model_state (one row per model: model_name,
-    run_started_at, inputs as JSON, rebuilt_in_full):
+    inputs** in intermediate.strata_model_state (declared, with its columns, as the source
+    strata_state.strata_model_state in models/intermediate/_strata_state__sources.yml): one row per
+    build of a model, the latest one being its current record. The inputs are:
     - raw_path: the folder of the raw files (var raw_path);
     - var:<name>: each var of strata_rule_vars(), the vars stored results depend on;
     - seed:<name>: a fingerprint of the content of every seed upstream of the model, as loaded
@@ -18,7 +19,8 @@
     record existed, or marked stale by strata_check_raw_unchanged() at the start of the run
     because the raw file no longer holds the rows the model was built from). The model is then
     rebuilt in full, and so are the models downstream of it: a full build of a validated table
-    recomputes everything after it (macros/incremental/completed_refreshes.sql), and every
+    records recomputed_from 1900-01-01, so everything after it is recomputed
+    (macros/incremental/recompute_from.sql), and every
     incremental model downstream of a changed seed or var sees the change itself. So after an
     edited rule seed, another rfm_bins or min_transaction_date, or another dataset, the next
     build gives what a full build gives, and a run that stops part-way leaves the old record,
@@ -66,13 +68,13 @@
     {%- if adapter.get_relation(this.database, this.schema, this.identifier) is none -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- set state_table = strata_bookkeeping_relation('strata_model_state') -%}
+    {%- set state_table = strata_state_relation() -%}
     {%- if adapter.get_relation(state_table.database, state_table.schema, state_table.identifier) is none -%}
         {{ return(['no record of its build inputs']) }}
     {%- endif -%}
     {%- set stored_rows = run_query(
         'select inputs, rebuilt_in_full, run_started_at = ' ~ strata_this_run() ~ ' as is_this_run from '
-        ~ state_table ~ " where model_name = '" ~ this.identifier ~ "'"
+        ~ state_table ~ " where model_name = '" ~ this.identifier ~ "' order by run_started_at desc limit 1"
     ).rows -%}
     {%- if stored_rows | length == 0 -%}
         {{ return(['no record of its build inputs (first build with this version of Strata, or its raw file changed)']) }}
@@ -103,7 +105,11 @@
     {%- for name in strata_rule_vars() -%}
         {%- do inputs.update({'var:' ~ name: var(name) | string}) -%}
     {%- endfor -%}
-    {%- for seed in strata_upstream_seeds(model.unique_id) -%}
+    {%- set seeds = [] -%}
+    {%- for node_id in strata_upstream_nodes(model.unique_id) if node_id.startswith('seed.') -%}
+        {%- do seeds.append(graph.nodes[node_id]) -%}
+    {%- endfor -%}
+    {%- for seed in seeds | sort(attribute='name') -%}
         {%- set relation = api.Relation.create(database=seed.database, schema=seed.schema, identifier=seed.alias) -%}
         {%- do inputs.update({'seed:' ~ seed.name: strata_relation_fingerprint(relation)}) -%}
     {%- endfor -%}
@@ -114,10 +120,9 @@
     {{ return((var('raw_path') | string).rstrip('/')) }}
 {% endmacro %}
 
-{#- The seed nodes upstream of a node (through any number of models), from dbt's graph. -#}
-{% macro strata_upstream_seeds(unique_id) %}
+{#- The ids of the nodes upstream of a node (through any number of models), from dbt's graph. -#}
+{% macro strata_upstream_nodes(unique_id) %}
     {%- set seen = [unique_id] -%}
-    {%- set seeds = [] -%}
     {#- Breadth-first; the loop bound is far above the depth of the DAG. -#}
     {%- for _ in range(50) -%}
         {%- set frontier = [] -%}
@@ -131,12 +136,9 @@
         {%- endfor -%}
         {%- for parent_id in frontier -%}
             {%- do seen.append(parent_id) -%}
-            {%- if parent_id.startswith('seed.') -%}
-                {%- do seeds.append(graph.nodes[parent_id]) -%}
-            {%- endif -%}
         {%- endfor -%}
     {%- endfor -%}
-    {{ return(seeds | sort(attribute='name')) }}
+    {{ return(seen[1:]) }}
 {% endmacro %}
 
 {#- A fingerprint of a (small) table's content: the hash of all its rows as text, in order.
@@ -167,27 +169,45 @@
 
 {#-
     Post-hook of every model (dbt_project.yml); for an incremental model (not in an --empty
-    run) it replaces the model's record of its build inputs, inside the model's transaction,
-    with whether this run rebuilt it in full (the model's own post-hooks run after this one and
-    ask is_incremental() again).
+    run) it appends the model's record, inside the model's transaction: its build inputs,
+    whether this run rebuilt it in full (the model's own post-hooks run after this one and ask
+    is_incremental() again), and recomputed_from, the first date this run rewrote
+    (strata_recomputed_from_of_this_run). Older records of the model are pruned when no model
+    downstream can still need them (strata_prune_state).
     Pre-hook strata_explain_full_rebuild: says in the log why a model is rebuilt in full.
 -#}
 {% macro strata_record_build_inputs() %}
     {%- if not execute or model.config.materialized != 'incremental' or strata_is_empty_run() -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set state_table = strata_bookkeeping_relation('strata_model_state') -%}
+    {%- set state_table = strata_state_relation() -%}
     {%- set inputs = strata_build_inputs() | tojson -%}
     {%- set rebuilt_in_full = not is_incremental() -%}
-    delete from {{ state_table }} where model_name = '{{ this.identifier }}';
     insert into {{ state_table }}
     values (
         '{{ this.identifier }}',
         {{ strata_this_run() }},
         '{{ inputs | replace("'", "''") }}',
-        {{ 'true' if rebuilt_in_full else 'false' }}
+        {{ 'true' if rebuilt_in_full else 'false' }},
+        {{ strata_date_literal(strata_recomputed_from_of_this_run()) }}
     )
 {%- endmacro %}
+
+{#- The first date the model being built rewrote in this run (none = everything): for a
+    validated model, strata_rejudged_from; for a model using strata_recompute_from_date, that
+    date; else everything. -#}
+{% macro strata_recomputed_from_of_this_run() %}
+    {%- if not is_incremental() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set key = invocation_id ~ ':' ~ this -%}
+    {%- if key in graph.get('strata_revalidate_from', {}) -%}
+        {%- for table_name, spec in strata_raw_tables().items() if this.identifier == 'int_' ~ table_name ~ '_validated' -%}
+            {{ return(strata_rejudged_from(spec.timestamp_column)) }}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(graph.get('strata_recompute_from', {}).get(key)) }}
+{% endmacro %}
 
 {% macro strata_explain_full_rebuild() %}
     {%- if execute and not flags.FULL_REFRESH -%}
@@ -213,7 +233,7 @@
     {%- if not execute or flags.WHICH not in ['build', 'run'] or flags.FULL_REFRESH or strata_is_empty_run() -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set state_table = strata_bookkeeping_relation('strata_model_state') -%}
+    {%- set state_table = strata_state_relation() -%}
     {%- for table_name, spec in strata_raw_tables().items() if spec.get('timestamp_column') -%}
         {%- set validated_node = graph.nodes.get('model.' ~ project_name ~ '.int_' ~ table_name ~ '_validated') -%}
         {%- set staged_node = graph.nodes.get('model.' ~ project_name ~ '.stg_raw__' ~ table_name) -%}
@@ -250,4 +270,78 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return('') }}
+{% endmacro %}
+
+{#-
+    strata_changed_upstream_since_last_build(): for the incremental model being built, the
+    earliest recomputed_from recorded by any incremental model upstream of it since this model's
+    own latest record (a date; none when nothing upstream was rewritten since). So a change that a
+    run could not carry all the way down (a failed test skipped the models after it, SIGTERM,
+    --select) is still recomputed by the next run that builds the model. An upstream record
+    without recomputed_from counts as everything.
+-#}
+{% macro strata_changed_upstream_since_last_build() %}
+    {%- set upstream = [] -%}
+    {%- for node_id in strata_upstream_nodes(model.unique_id) -%}
+        {%- set node = graph.nodes.get(node_id) -%}
+        {%- if node is not none and node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
+            {%- do upstream.append("'" ~ node.alias ~ "'") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if upstream | length == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set state_table = strata_state_relation() -%}
+    {%- set changed = run_query(
+        'select min(coalesce(recomputed_from, ' ~ strata_date_literal(none) ~ ')) as value from ' ~ state_table
+        ~ ' where model_name in (' ~ upstream | join(', ') ~ ') and run_started_at > ('
+        ~ 'select max(run_started_at) from ' ~ state_table
+        ~ " where model_name = '" ~ this.identifier ~ "' and run_started_at < " ~ strata_this_run() ~ ')'
+    ).columns['value'].values()[0] -%}
+    {%- if changed is not none and changed < modules.datetime.date(1900, 1, 1) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(changed) }}
+{% endmacro %}
+
+{#-
+    on-run-start hook: creates the state tables intermediate.strata_model_state and
+    strata_verified_tests (macros/incremental/verified_builds.sql) when they do not exist (before
+    any model, outside the models' transactions: created inside them, two models running at
+    once raised a catalog write-write conflict), and prunes the rows no run can need any more:
+    model records older than the oldest current record (the latest record of every model), and
+    every verification of a test but its latest.
+-#}
+{% macro strata_create_state_table() %}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set state_table = strata_state_relation() -%}
+    {%- do run_query('create schema if not exists ' ~ state_table.without_identifier()) -%}
+    {%- do run_query(
+        'create table if not exists ' ~ state_table ~ ' (model_name ' ~ dbt.type_string()
+        ~ ', run_started_at ' ~ dbt.type_timestamp() ~ ', inputs ' ~ dbt.type_string()
+        ~ ', rebuilt_in_full ' ~ dbt.type_boolean() ~ ', recomputed_from date)'
+    ) -%}
+    {%- do run_query(
+        'delete from ' ~ state_table ~ ' where run_started_at < (select min(latest) from ('
+        ~ 'select max(run_started_at) as latest from ' ~ state_table ~ ' group by model_name) as current_records)'
+    ) -%}
+    {%- set verified_tests = strata_verified_tests_relation() -%}
+    {%- do run_query(
+        'create table if not exists ' ~ verified_tests ~ ' (test_key ' ~ dbt.type_string()
+        ~ ', run_started_at ' ~ dbt.type_timestamp() ~ ')'
+    ) -%}
+    {%- do run_query(
+        'delete from ' ~ verified_tests ~ ' as verified where run_started_at < ('
+        ~ 'select max(later.run_started_at) from ' ~ verified_tests ~ ' as later where later.test_key = verified.test_key)'
+    ) -%}
+{% endmacro %}
+
+{#- The state table, in the schema of the validated tables. -#}
+{% macro strata_state_relation() %}
+    {%- set validated = graph.nodes['model.' ~ project_name ~ '.int_transactions_validated'] -%}
+    {{ return(api.Relation.create(
+        database=validated.database, schema=validated.schema, identifier='strata_model_state'
+    )) }}
 {% endmacro %}

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +95,11 @@ def _parsed_manifest(project_dir: Path, target_path: Path):
             raise RuntimeError(f"dbt parse failed: {result.exception}")
         _MANIFESTS[project_dir] = result.result
     return _MANIFESTS[project_dir]
+
+
+def parsed_manifest(project_dir: Path = REPO_ROOT):
+    """The parsed manifest of a project folder (parsed once per session and folder)."""
+    return _parsed_manifest(Path(project_dir), Path(tempfile.mkdtemp(prefix="strata-parse-")))
 
 
 def run_dbt(

@@ -22,6 +22,7 @@ scored_customers as (
         {{ dbt.datediff('last_purchase_date', 'snapshot_date', 'day') }} as recency_days,  -- noqa: LT05
         frequency,
         monetary,
+        period_net_amount,
         first_purchase_date,
         last_purchase_date
 
@@ -52,6 +53,7 @@ scored as (
         recency_days,
         frequency,
         monetary,
+        period_net_amount,
         first_purchase_date,
         last_purchase_date,
         {{ rfm_score_of_position('r_position', 'snapshot_customers') }} as r_score,

@@ -56,7 +56,7 @@ carried_totals as (
         'monetary': dbt.type_numeric(),
         'first_purchase_date': 'date',
         'last_purchase_date': 'date',
-    }, recompute_from) }}
+    }) }}
 
 ),
 

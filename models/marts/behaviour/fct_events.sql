@@ -1,12 +1,13 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ strata_delete_rows_dated_from('event_date', strata_refresh_from_date('event_date', ref('int_events_validated'), 'occurred_at')) }}",
+        pre_hook="{{ strata_delete_recomputed_snapshots('event_date', calendar=false) }}",
     )
 }}
 {#-
-    Incremental: a run replaces the events dated on or after strata_refresh_from_date
-    (macros/incremental/revalidate_from.sql) and keeps the older ones as stored.
+    Incremental: a run replaces the rows dated on or after the earliest date the validated table
+    rewrote since this model's last build (macros/incremental/recompute_from.sql) and keeps the
+    older ones as stored.
 -#}
 -- Built after the quarantine limit tests of the raw events (models/marts/*/_*.yml):
 -- depends_on: {{ ref('fct_events_quarantined') }}
@@ -32,7 +33,7 @@ valid_events as (
     where
         reject_reason is null
         and cast(occurred_at as date)
-        >= {{ strata_refresh_from_date('event_date', ref('int_events_validated'), 'occurred_at') }}
+        >= {{ strata_recompute_from_date('event_date') }}
 
 )
 

@@ -5,10 +5,10 @@
     )
 }}
 {#-
-    Incremental: a run replaces the transactions dated on or after as_of_date - lookback_days
-    (macros/incremental/recompute_from.sql) and keeps the older ones as stored.
+    Incremental: a run replaces the rows dated on or after the earliest date the validated table
+    rewrote since this model's last build (macros/incremental/recompute_from.sql) and keeps the
+    older ones as stored.
 -#}
--- depends_on: {{ ref('int_snapshot_dates') }}
 -- depends_on: {{ ref('int_transactions_validated') }}
 -- Built after the quarantine limit tests of the raw transactions (models/marts/*/_*.yml):
 -- depends_on: {{ ref('fct_transactions_quarantined') }}

@@ -52,6 +52,7 @@ classified as (
         cast(scored.recency_days as integer) as recency_days,
         cast(scored.frequency as bigint) as frequency,
         scored.monetary,
+        scored.period_net_amount as period_net_revenue,
         scored.r_score,
         scored.f_score,
         scored.m_score,
@@ -81,7 +82,7 @@ stored_tiers as (
         'tier': dbt.type_string(),
         'tier_rank': 'integer',
         'snapshot_date': 'date',
-    }, recompute_from) }}
+    }) }}
 
 ),
 
@@ -120,6 +121,7 @@ tier_history as (
         classified.recency_days,
         classified.frequency,
         classified.monetary,
+        classified.period_net_revenue,
         classified.r_score,
         classified.f_score,
         classified.m_score,
