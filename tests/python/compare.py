@@ -17,9 +17,9 @@ MART_COLUMNS = {
     ],
     "fct_customer_tier_history": [
         "customer_id", "tier", "previous_tier", "segment", "rfm_cell", "recency_bucket",
-        "tier_rank", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score",
-        "rfm_score", "snapshot_date", "previous_snapshot_date", "first_purchase_date",
-        "last_purchase_date",
+        "tier_rank", "recency_days", "frequency", "monetary", "period_net_revenue", "r_score",
+        "f_score", "m_score", "rfm_score", "snapshot_date", "previous_snapshot_date",
+        "first_purchase_date", "last_purchase_date",
     ],
     "fct_tier_migrations": [
         "from_tier", "to_tier", "direction", "customers", "from_tier_customers",

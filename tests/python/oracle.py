@@ -347,9 +347,21 @@ def compute(
         current = score_snapshot(transactions, snapshot, seeds, n_bins)
         result.scored_at[snapshot] = current
 
+        # The period: day after the previous snapshot (or the beginning of data) .. snapshot.
+        period = [
+            t
+            for t in transactions
+            if t.transaction_date <= snapshot
+            and (previous_snapshot is None or t.transaction_date > previous_snapshot)
+        ]
+        period_net_revenue: dict[str, Decimal] = defaultdict(Decimal)
+        for t in period:
+            period_net_revenue[t.customer_id] += t.amount
+
         # ---- fct_customer_tier_history
         for customer_id in sorted(current):
             row = dict(current[customer_id])
+            row["period_net_revenue"] = period_net_revenue[customer_id]
             prev_row = previous.get(customer_id)
             row["previous_tier"] = prev_row["tier"] if prev_row else None
             row["snapshot_date"] = snapshot
@@ -389,13 +401,6 @@ def compute(
             )
 
         # ---- rpt_tier_kpis
-        # The period: day after the previous snapshot (or the beginning of data) .. snapshot.
-        period = [
-            t
-            for t in transactions
-            if t.transaction_date <= snapshot
-            and (previous_snapshot is None or t.transaction_date > previous_snapshot)
-        ]
         tier_of_now = {c: row["tier"] for c, row in current.items()}
         net_revenue_by_tier: dict[str, Decimal] = defaultdict(Decimal)
         for t in period:
