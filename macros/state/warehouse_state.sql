@@ -241,6 +241,7 @@
         {%- set staged = adapter.get_relation(staged_node.database, staged_node.schema, staged_node.alias) -%}
         {%- set recorded = run_query(
             'select inputs from ' ~ state_table ~ " where model_name = '" ~ validated_node.alias ~ "'"
+            ~ ' order by run_started_at desc limit 1'
         ).columns['inputs'].values() -%}
         {#- Another raw_path (or no record) rebuilds the model anyway, and its log line says why. -#}
         {%- set same_raw_path = recorded | length > 0
