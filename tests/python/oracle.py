@@ -459,7 +459,8 @@ _ISO_TIMESTAMP = re.compile(
     r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?"  # optional time
     r"(Z|[+-]\d{2}(?::?\d{2})?)?)?$"  # optional offset (only with a time)
 )
-# README: optional sign, digits, at most 6 decimals after a '.' ('12', '-3.50', '.25')
+# models/reject_reasons.md (unparseable_amount): optional sign, digits, at most 6 decimals after
+# a '.' ('12', '-3.50', '.25')
 _PLAIN_DECIMAL = re.compile(r"^[+-]?(?:\d+(?:\.\d{0,6})?|\.\d{1,6})$")
 
 
@@ -569,7 +570,7 @@ MAX_FUTURE_DAYS = 1  # README var max_future_days (default)
 
 
 def _row_reject_reason(content: tuple, run_date: date) -> str | None:
-    """First failing row-level rule (README order), None when the row is usable."""
+    """First failing row-level rule (order of models/reject_reasons.md), None when usable."""
     customer_id, _ts_key, utc_date, amount = content
     if customer_id is None:
         return "missing_customer_id"
