@@ -1,6 +1,7 @@
 """Independent pure-Python reference implementation of the Strata definitions.
 
-Written from the "Definitions" and "Marts" sections of README.md, not from the dbt SQL.
+Written from the definitions (README "Definitions": the docs blocks of models/docs.md and
+models/marts/tiering/_tiering__docs.md), not from the dbt SQL.
 No SQL is used for any computation: DuckDB / pyarrow / csv are only used to LOAD raw files.
 Money is `decimal.Decimal`, dates are `datetime.date`.
 
