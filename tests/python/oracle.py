@@ -9,9 +9,9 @@ Main entry point: `compute(transactions, as_of_date=None, n_bins=5)` returns an 
 holding the expected rows of `fct_customer_rfm`, `fct_customer_tier_history`,
 `fct_tier_migrations` and `rpt_tier_kpis` as lists of dicts keyed by the mart column names.
 
-Readings of the README chosen where it leaves room (see also the report / module docstrings):
+Readings of the definitions chosen where they leave room (see also the module docstrings):
 - `net_revenue` of a tier with no transactions in the period (or no customers) is 0, the value of
-  an empty sum (the README only says "0 when empty" for `total_monetary`).
+  an empty sum (the definition now says so too).
 - `customers_out` at the first snapshot is 0 (there is nobody "in T at the previous snapshot");
   `customers_in` at the first snapshot counts every customer of the tier.
 - `customer_share` is null when nobody is scored at the snapshot.
