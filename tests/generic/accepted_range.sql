@@ -8,7 +8,7 @@
         {{ exceptions.raise_compiler_error("Strata test accepted_range: give min_value, max_value or both.") }}
     {%- endif -%}
     {%- set bounds = [] -%}
-    {%- if min_value is not none %}{% do bounds.append(column_name ~ ' >' ~ ('=' if inclusive) ~ ' ' ~ min_value) %}{% endif -%}
-    {%- if max_value is not none %}{% do bounds.append(column_name ~ ' <' ~ ('=' if inclusive) ~ ' ' ~ max_value) %}{% endif -%}
+    {%- if min_value is not none %}{% do bounds.append(column_name ~ ' >' ~ ('=' if inclusive else '') ~ ' ' ~ min_value) %}{% endif -%}
+    {%- if max_value is not none %}{% do bounds.append(column_name ~ ' <' ~ ('=' if inclusive else '') ~ ' ' ~ max_value) %}{% endif -%}
     {{ strata_rows_violating(model, bounds | join(' and ')) }}
 {% endtest %}
