@@ -3,14 +3,15 @@
 
     staged_relation  a staging model (ref) with parsed columns and, for each parsed column that
                      can fail, the raw text beside it.
-    key_column       the table's identifier; rows sharing it with different content are all
-                     rejected as 'conflicting_duplicate'.
+    key_column       the table's identifier; versions_of_key, which the checks can read, counts
+                     the different versions (distinct rows) sharing it.
     parsed_columns   the columns that make a row what it is (the key among them): exact
                      duplicates are rows equal on all of them (parsed values, so '10' and '10.00'
                      are one amount).
     text_columns     {text_column: parsed_column}: raw text kept for the quarantine; where the
                      parsed value is null the text also decides what counts as a duplicate.
-    checks           [(reject_reason, condition)], in order; the first true condition wins.
+    checks           [(reject_reason, condition)], in order; the first true condition wins
+                     (strata_reject_rules in macros/raw/reject_rules.sql).
     timestamp_column the parsed timestamp that dates a row. When given, the calling model is
                      incremental: a run judges only the revalidated rows
                      (macros/incremental/revalidate_from.sql) and its post-hook,
@@ -123,7 +124,6 @@
                 {%- for reason, condition in checks %}
                     when {{ condition }} then '{{ reason }}'
                 {%- endfor %}
-                when versions_of_key > 1 then 'conflicting_duplicate'
             end as reject_reason
 
         from collapsed

@@ -1,6 +1,6 @@
 {#-
-    What a transaction is, by its amount (README "Definitions"): a purchase has amount > 0, a
-    refund amount < 0, and a zero-amount row is neither.
+    What a transaction is, by its amount (definition: docs block transaction_type in
+    models/docs.md).
 -#}
 {% macro strata_is_purchase(amount) -%}
     ({{ amount }} > 0)

@@ -1,9 +1,6 @@
 {#-
-    The RFM scoring rule, in one place (README "Definitions", Scores).
-
-    Definition: NTILE(N) over the scored customers of one snapshot, ordered by the metric
-    (descending for recency) and then customer_id; then ties share one score: customers with the
-    same metric value all take the lowest bucket NTILE gave any of them.
+    The RFM scoring rule, in one place (definition: docs blocks r_score, f_score and m_score in
+    models/docs.md: NTILE(N) per snapshot, then tied values take the lowest bucket of any of them).
 
     Computed exactly, without running NTILE: NTILE puts the row at 1-based position p of n rows
     into bucket

@@ -1,14 +1,14 @@
 {#-
-    Shared body of the row-level generic tests in tests/generic/: the rows of `model` for which
-    `condition` is not true (false or null). A test fails when it returns rows.
+    Shared body of the row-level generic tests in tests/generic/ (accepted_range,
+    expression_is_true): the rows of `model` for which `condition` is false. A row for which it is
+    null (unknown) passes, as in dbt_utils, whose tests of the same names these are; a rule that
+    must also fail on nulls says so (a not_null test, or an expression that cannot be null). A
+    test fails when it returns rows; dbt's `config: where:` narrows the rows tested.
 -#}
-{% macro strata_rows_violating(model, condition, where=none) %}
+{% macro strata_rows_violating(model, condition) %}
     select *
     from {{ model }}
-    where not coalesce(({{ condition }}), false)
-    {%- if where %}
-        and ({{ where }})
-    {%- endif %}
+    where not ({{ condition }})
 {% endmacro %}
 
 

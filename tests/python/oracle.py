@@ -1,6 +1,7 @@
 """Independent pure-Python reference implementation of the Strata definitions.
 
-Written from the "Definitions" and "Marts" sections of README.md, not from the dbt SQL.
+Written from the definitions (README "Definitions": the docs blocks of models/docs.md and
+models/marts/tiering/_tiering__docs.md), not from the dbt SQL.
 No SQL is used for any computation: DuckDB / pyarrow / csv are only used to LOAD raw files.
 Money is `decimal.Decimal`, dates are `datetime.date`.
 
@@ -8,9 +9,9 @@ Main entry point: `compute(transactions, as_of_date=None, n_bins=5)` returns an 
 holding the expected rows of `fct_customer_rfm`, `fct_customer_tier_history`,
 `fct_tier_migrations` and `rpt_tier_kpis` as lists of dicts keyed by the mart column names.
 
-Readings of the README chosen where it leaves room (see also the report / module docstrings):
+Readings of the definitions chosen where they leave room (see also the module docstrings):
 - `net_revenue` of a tier with no transactions in the period (or no customers) is 0, the value of
-  an empty sum (the README only says "0 when empty" for `total_monetary`).
+  an empty sum (the definition now says so too).
 - `customers_out` at the first snapshot is 0 (there is nobody "in T at the previous snapshot");
   `customers_in` at the first snapshot counts every customer of the tier.
 - `customer_share` is null when nobody is scored at the snapshot.
@@ -464,7 +465,8 @@ _ISO_TIMESTAMP = re.compile(
     r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?"  # optional time
     r"(Z|[+-]\d{2}(?::?\d{2})?)?)?$"  # optional offset (only with a time)
 )
-# README: optional sign, digits, at most 6 decimals after a '.' ('12', '-3.50', '.25')
+# models/reject_reasons.md (unparseable_amount): optional sign, digits, at most 6 decimals after
+# a '.' ('12', '-3.50', '.25')
 _PLAIN_DECIMAL = re.compile(r"^[+-]?(?:\d+(?:\.\d{0,6})?|\.\d{1,6})$")
 
 
@@ -574,7 +576,7 @@ MAX_FUTURE_DAYS = 1  # README var max_future_days (default)
 
 
 def _row_reject_reason(content: tuple, run_date: date) -> str | None:
-    """First failing row-level rule (README order), None when the row is usable."""
+    """First failing row-level rule (order of models/reject_reasons.md), None when usable."""
     customer_id, _ts_key, utc_date, amount = content
     if customer_id is None:
         return "missing_customer_id"

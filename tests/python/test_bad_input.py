@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import random
 import re
@@ -33,6 +34,7 @@ import oracle
 import pytest
 from compare import MART_COLUMNS, MART_KEYS, assert_rows_match
 from conftest import (
+    REPO_ROOT,
     build_expecting_failure,
     build_warehouse,
     failure_summary,
@@ -685,7 +687,7 @@ def test_transaction_counts_add_up(dirty, datasets):
         "collapsed": COLLAPSED_TRANSACTION_ROWS,
     }
     assert raw_rows == (counts["clean_rows"] + counts["quarantined_raw"] + counts["collapsed"])
-    # every reason seen is one of the README's, with exactly the expected rows
+    # every reason seen is a documented one (models/reject_reasons.md), with the expected rows
     by_reason = query(
         dirty.duckdb_path,
         "select reject_reason, sum(raw_rows) as raw_rows from marts.fct_transactions_quarantined"
@@ -790,6 +792,47 @@ def test_events_bad_rows(dirty, datasets):
     assert [(r["customer_id"], r["event_name"], r["occurred_at"]) for r in ed01] == [
         ("v003", "search, advanced", datetime(2025, 3, 5))
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reject reasons: the rules (macros/raw/reject_rules.sql) and their text (models/reject_reasons.md)
+# ---------------------------------------------------------------------------------------------
+
+REJECT_REASONS_DOCS = REPO_ROOT / "models" / "reject_reasons.md"
+RAW_TABLES = ("transactions", "customers", "events")
+
+
+def documented_reject_reasons(table: str) -> list[str]:
+    """The reasons of the table's docs block in models/reject_reasons.md, in table order."""
+    text = REJECT_REASONS_DOCS.read_text(encoding="utf-8")
+    block = re.search(
+        r"\{%\s*docs\s+" + table + r"_reject_reasons\s*%\}(.*?)\{%\s*enddocs\s*%\}", text, re.S
+    )
+    assert block, f"no docs block {table}_reject_reasons in {REJECT_REASONS_DOCS}"
+    return re.findall(r"^\| `([a-z_]+)` \|", block.group(1), re.M)
+
+
+def compiled_reject_reasons(build: Build, table: str) -> list[str]:
+    """The values of the accepted_values test on int_<table>_validated.reject_reason as dbt
+    compiled them in the build (strata_reject_reasons: the names of the rules, in order)."""
+    results = json.loads((build.tmp / "target" / "run_results.json").read_text())["results"]
+    prefix = f"test.strata.accepted_values_int_{table}_validated_reject_reason_"
+    (compiled,) = [r["compiled_code"] for r in results if r["unique_id"].startswith(prefix)]
+    return re.findall(r"'([a-z_]+)'", compiled.split(" not in ", 1)[1])
+
+
+@pytest.mark.parametrize("table", RAW_TABLES)
+def test_reject_reasons_documented_once_as_the_rules_say(dirty, table):
+    """The reasons documented for a raw table are the rules' reasons, in the rules' order, and
+    the dirty build (which holds a bad row of every kind) gives each of them."""
+    documented = documented_reject_reasons(table)
+    assert documented == compiled_reject_reasons(dirty, table)
+    seen = query(
+        dirty.duckdb_path,
+        f"select distinct reject_reason from intermediate.int_{table}_validated"
+        " where reject_reason is not null",
+    )
+    assert {r["reject_reason"] for r in seen} == set(documented)
 
 
 def test_no_pii_in_marts(dirty):

@@ -1,14 +1,12 @@
 {#-
     Every distinct raw customer profile row with its verdict (pattern:
-    macros/raw/validate_raw_rows.sql). Holds PII; no mart selects the PII columns.
+    macros/raw/validate_raw_rows.sql; reject rules: macros/raw/reject_rules.sql). Holds PII; no
+    mart selects the PII columns.
 -#}
 {{ strata_validate_raw_rows(
     staged_relation=ref('stg_raw__customers'),
     key_column='customer_id',
     parsed_columns=['customer_id', 'country', 'email', 'phone', 'full_name', 'signup_date'],
     text_columns={'signup_date_text': 'signup_date'},
-    checks=[
-        ('missing_customer_id', 'customer_id is null'),
-        ('unparseable_signup_date', 'signup_date is null and signup_date_text is not null'),
-    ],
+    checks=strata_reject_rules('customers'),
 ) }}

@@ -1,8 +1,7 @@
 {#-
-    The snapshot calendar (README "Definitions", Snapshot dates): every month end from the month
-    of the first purchase up to, but not including, as_of_date, plus as_of_date itself.
-    as_of_date is var('as_of_date'), or by default the date of the latest purchase. Reads the
-    validated transactions (not fct_transactions, which is incremental on this calendar).
+    The snapshot calendar and as_of_date (definitions: docs blocks snapshot_dates and as_of_date
+    in models/docs.md). Reads the validated transactions (not fct_transactions, which is
+    incremental on this calendar).
 -#}
 -- Built after the quarantine limit tests of the raw transactions (models/marts/*/_*.yml):
 -- depends_on: {{ ref('fct_transactions_quarantined') }}

@@ -1,5 +1,5 @@
 {#-
-    KPI definitions: the column descriptions in models/marts/tiering/_tiering__models.yml.
+    KPI definitions: models/marts/tiering/_tiering__docs.md (quoted by the column descriptions).
 
     A plain table, recomputed in full by every run (measured at 10M transactions: about 1 s;
     DECISIONS.md "Keep only the incremental logic that pays"): sizes, revenue and value from
