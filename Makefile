@@ -53,7 +53,7 @@ refresh: install ## Scheduled refresh: lock, dbt build, publish the marts for BI
 	$(BIN)/strata refresh $(REFRESH_ARGS)
 
 bench: install ## Benchmark at scale vs a hand-written DuckDB baseline and pandas (not part of make test)
-	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+	$(BIN)/strata bench $(BENCH_ARGS)
 
 pytest: install ## Run the pytest suite (dbt builds on test fixtures, compared with a Python oracle)
 	STRATA_TEST_DUCKDB15=$${STRATA_TEST_DUCKDB15:-1} $(BIN)/pytest -n 2 --dist loadgroup --durations=15 tests/python

@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "strata.generate",
         "generate deterministic demo data: transactions, customers, events",
     ),
+    "bench": (
+        "strata.bench.run",
+        "benchmark dbt build at scale against a DuckDB baseline and pandas (docs/benchmark.md)",
+    ),
 }
 
 
