@@ -292,9 +292,12 @@ RUN_RESULTS = {
             "timing": [
                 {
                     "started_at": "2025-07-01T02:00:00.000000Z",
-                    "completed_at": "2025-07-01T02:00:01Z",
+                    "completed_at": "2025-07-01T02:00:01.000000Z",
                 },
-                {"started_at": "2025-07-01T02:00:01Z", "completed_at": "2025-07-01T02:00:03.5Z"},
+                {
+                    "started_at": "2025-07-01T02:00:01.000000Z",  # 6 digits, as dbt writes
+                    "completed_at": "2025-07-01T02:00:03.500000Z",
+                },
             ],
         },
         {"unique_id": "test.strata.unique_a.1", "status": "pass"},
