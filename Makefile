@@ -22,7 +22,7 @@ export STRATA_DUCKDB_PATH ?= warehouse/strata.duckdb
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(INSTALLED): $(wildcard $(LOCK))
+$(INSTALLED): $(wildcard $(LOCK)) pyproject.toml
 	@$(if $(filter $(PY_VERSION),$(SUPPORTED_PYTHONS)),true,echo '$(PYTHON_ERROR)' >&2; exit 1)
 	@test -f $(LOCK) || { echo '$(LOCK) is missing: run make lock-py$(PY_VERSION)' >&2; exit 1; }
 	@if [ "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" != $(PY_VERSION) ]; then \
@@ -30,29 +30,30 @@ $(INSTALLED): $(wildcard $(LOCK))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed*
 	touch $@
 
 PYTHON_ERROR = Strata needs Python 3.10, 3.11, 3.12 or 3.13: $(if $(PYTHON),PYTHON=$(PYTHON) is $(or $(PY_VERSION),not a working interpreter),none of python3.13 / python3.12 / python3.11 / python3.10 runs on the PATH; install one or set PYTHON=/path/to/python3.X)
 
-install: $(INSTALLED) ## Create the venv (VENV=..., default .venv) with the pinned dependencies
+install: $(INSTALLED) ## Create the venv (VENV=..., default .venv): pinned dependencies and the strata command
 
 data: install ## Generate the demo raw files into data/raw
-	$(BIN)/python scripts/generate_data.py --out data/raw $(DEMO_ARGS)
+	$(BIN)/strata generate --out data/raw $(DEMO_ARGS)
 
 build: install ## dbt build (seeds, models, all tests) into $STRATA_DUCKDB_PATH; VARS='{...}' passes dbt vars
-	$(BIN)/python scripts/build.py --log-dir $(dir $(STRATA_DUCKDB_PATH))logs $(if $(VARS),--vars '$(VARS)')
+	$(BIN)/strata build --log-dir $(dir $(STRATA_DUCKDB_PATH))logs $(if $(VARS),--vars '$(VARS)')
 
 summary: install ## Print the tier summary of the warehouse
-	$(BIN)/python scripts/tier_summary.py
+	$(BIN)/strata summary
 
 demo: data build summary ## Set up, generate demo data, build the warehouse, print the tier summary
 
 refresh: install ## Scheduled refresh: lock, dbt build, publish the marts for BI (README "Scheduled refresh")
-	$(BIN)/python scripts/refresh.py $(REFRESH_ARGS)
+	$(BIN)/strata refresh $(REFRESH_ARGS)
 
 bench: install ## Benchmark at scale vs a hand-written DuckDB baseline and pandas (not part of make test)
-	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+	$(BIN)/strata bench $(BENCH_ARGS)
 
 pytest: install ## Run the pytest suite (dbt builds on test fixtures, compared with a Python oracle)
 	STRATA_TEST_DUCKDB15=$${STRATA_TEST_DUCKDB15:-1} $(BIN)/pytest -n 2 --dist loadgroup --durations=15 tests/python

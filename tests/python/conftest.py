@@ -6,7 +6,7 @@ session-scoped fixtures below and in the test modules.
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -18,6 +18,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import strata
+from strata import generate
+from strata.dbt import EXCLUDE_UNIT_TESTS, dbt_args
+
 # The test modules import `oracle`, `compare` and this file's helpers as plain modules; make
 # that work whatever pytest's import mode is.
 TESTS_DIR = Path(__file__).resolve().parent
@@ -25,20 +29,24 @@ if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+if Path(strata.__file__).resolve().parents[1] != REPO_ROOT:
+    raise RuntimeError(
+        f"the strata package imported is {strata.__file__}, not this tree's: run make install "
+        "(it installs the package of the tree into its .venv)"
+    )
 HANDMADE_DIR = TESTS_DIR / "fixtures" / "handmade"
 # The rules (tier bands, segments, recency buckets) the hand-computed answers assume: a copy of the
 # shipped seeds, so that an analyst's edit of seeds/ does not break them.
 HANDMADE_RULES_DIR = TESTS_DIR / "fixtures" / "rules"
-GENERATOR = REPO_ROOT / "scripts" / "generate_data.py"
 OUTPUT_TAIL_CHARS = 8000
+# The `strata` command of the running venv (make install puts it there, with the package).
+STRATA = Path(sys.executable).parent / "strata"
 
 
-def dbt_executable() -> str:
-    """The `dbt` next to the running interpreter (the project's virtualenv)."""
-    candidate = Path(sys.executable).parent / ("dbt.exe" if os.name == "nt" else "dbt")
-    if not candidate.exists():
-        raise RuntimeError(f"dbt not found next to {sys.executable}")
-    return str(candidate)
+def strata_command(*args: str) -> list[str]:
+    """The command line `strata <args>` (the console script, as a user or cron runs it)."""
+    assert STRATA.exists(), f"{STRATA} does not exist: run make install"
+    return [str(STRATA), *args]
 
 
 @dataclass
@@ -50,7 +58,7 @@ class BuildResult:
 
 # The builds of the tests skip dbt's unit tests (they check SQL on fixed rows, whatever the data):
 # the handmade warehouse, built once per session, runs them (BUILD_WITH_UNIT_TESTS).
-BUILD = ("build", "--exclude-resource-type", "unit_test")
+BUILD = ("build", *EXCLUDE_UNIT_TESTS)
 BUILD_WITH_UNIT_TESTS = ("build",)
 
 # Every test warehouse is a file named strata.duckdb (in its own folder): DuckDB names the
@@ -78,18 +86,13 @@ def _parsed_manifest(project_dir: Path, target_path: Path):
 
     if project_dir not in _MANIFESTS:
         result = dbtRunner().invoke(
-            [
-                "parse",
-                "--profiles-dir",
-                str(project_dir / "profiles"),
-                "--project-dir",
-                str(project_dir),
-                "--target-path",
-                str(target_path / "parse-target"),
-                "--log-path",
-                str(target_path / "parse-logs"),
-                "--quiet",
-            ]
+            dbt_args(
+                ["parse"],
+                project_dir=project_dir,
+                target_path=target_path / "parse-target",
+                log_path=target_path / "parse-logs",
+                extra=["--quiet"],
+            )
         )
         if not result.success:
             raise RuntimeError(f"dbt parse failed: {result.exception}")
@@ -122,20 +125,14 @@ def run_dbt(
     tmp_path.mkdir(parents=True, exist_ok=True)
     duckdb_path = tmp_path / WAREHOUSE_FILE
     all_vars = {"raw_path": str(raw_dir), **vars}
-    command = [
-        *args,
-        "--profiles-dir",
-        str(project_dir / "profiles"),
-        "--project-dir",
-        str(project_dir),
-        "--target-path",
-        str(tmp_path / "target"),
-        "--log-path",
-        str(tmp_path / "logs"),
-        "--no-use-colors",
-        "--vars",
-        json.dumps(all_vars, default=str),
-    ]
+    command = dbt_args(
+        args,
+        project_dir=project_dir,
+        target_path=tmp_path / "target",
+        log_path=tmp_path / "logs",
+        vars=all_vars,
+        extra=["--no-use-colors"],
+    )
     lines: list[str] = []
 
     def collect(event) -> None:
@@ -222,30 +219,10 @@ def read_table(duckdb_path: Path, relation: str) -> list[dict]:
 def generate_data(
     out_dir: Path, *, customers: int, months: int, end_date: str, seed: int, fmt: str
 ) -> Path:
-    """Run scripts/generate_data.py into out_dir and return it."""
-    assert GENERATOR.exists(), f"{GENERATOR} does not exist"
-    command = [
-        sys.executable,
-        str(GENERATOR),
-        "--out",
-        str(out_dir),
-        "--customers",
-        str(customers),
-        "--months",
-        str(months),
-        "--end-date",
-        end_date,
-        "--seed",
-        str(seed),
-        "--format",
-        fmt,
-    ]
-    completed = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
-    assert completed.returncode == 0, (
-        f"generator failed (exit {completed.returncode}):\n"
-        f"{(completed.stdout + completed.stderr)[-OUTPUT_TAIL_CHARS:]}"
-    )
-    return Path(out_dir)
+    """Generate demo data into out_dir (strata generate, in this process) and return it."""
+    out_dir = Path(out_dir)
+    generate.generate(out_dir, customers, months, dt.date.fromisoformat(end_date), seed, fmt)
+    return out_dir
 
 
 def working_tree_files() -> list[str]:

@@ -1,22 +1,14 @@
 """What `make demo` shows: a short progress view of `dbt build` and a tier summary that explains
-itself (scripts/build.py, scripts/tier_summary.py)."""
+itself (strata build, strata summary)."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import sys
 
-from conftest import REPO_ROOT, query
+from conftest import query
 
-
-def load_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+from strata import build, summary
 
 
 def event(name: str, msg: str, level: str = "info", status: str | None = None) -> str:
@@ -25,7 +17,6 @@ def event(name: str, msg: str, level: str = "info", status: str | None = None) -
 
 
 def test_progress_view_counts_nodes_and_says_problems(capsys):
-    build = load_script("build")
     lines = [
         event("MainReportVersion", "Running with dbt=1.11.16"),
         event("LogSeedResult", "1 of 4 OK loaded seed", status="success"),
@@ -51,12 +42,12 @@ def test_progress_view_counts_nodes_and_says_problems(capsys):
 
 
 def test_tier_summary_explains_its_columns_and_the_unscored(handmade_warehouse):
-    summary = load_script("tier_summary").tier_summary(str(handmade_warehouse))
+    text = summary.tier_summary(str(handmade_warehouse))
     known, scored = query(
         handmade_warehouse,
         "select count(*) as known, count(*) filter (where is_scored) as scored"
         " from marts.dim_customers",
     )[0].values()
-    assert f"customers: {scored} scored of {known} known" in summary
+    assert f"customers: {scored} scored of {known} known" in text
     for column in ("customers", "share", "avg monetary", "revenue share", "left tier"):
-        assert any(line.startswith(f"{column} ") for line in summary.splitlines()), column
+        assert any(line.startswith(f"{column} ") for line in text.splitlines()), column

@@ -1,24 +1,23 @@
-"""Tests of the demo-data generator ``scripts/generate_data.py``.
+"""Tests of the demo-data generator ``strata generate``.
 
-The generator is run as a CLI (``sys.executable``) at its default demo size, once per format
+The generator is run as a CLI (the ``strata`` command) at its default demo size, once per format
 and seed, and its output is read back with DuckDB, as the warehouse reads it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import subprocess
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import strata_command
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "generate_data.py"
+from strata import generate
+
 TABLES = ("transactions", "customers", "events")
 END_DATE = dt.date(2025, 6, 30)
 WINDOW_START = dt.date(2023, 7, 1)  # first day of the 24 months ending 2025-06-30
@@ -62,23 +61,13 @@ EXPECTED_DUCKDB = {
 def run_generator(out: Path, *args: str) -> str:
     """Run the generator CLI into ``out`` and return what it printed."""
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--out", str(out), *args],
+        strata_command("generate", "--out", str(out), *args),
         check=True,
         capture_output=True,
         text=True,
         timeout=120,
     )
     return proc.stdout
-
-
-def load_module() -> ModuleType:
-    """Import the generator script as a module (it is not a package)."""
-    spec = importlib.util.spec_from_file_location("generate_data", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -322,10 +311,9 @@ def test_events_for_a_subset_of_customers(con: duckdb.DuckDBPyConnection) -> Non
 
 
 def test_window_start_spans_calendar_months() -> None:
-    gen = load_module()
-    assert gen.window_start(dt.date(2025, 6, 30), 24) == WINDOW_START
-    assert gen.window_start(dt.date(2025, 6, 15), 1) == dt.date(2025, 6, 1)
-    assert gen.window_start(dt.date(2024, 2, 29), 14) == dt.date(2023, 1, 1)
+    assert generate.window_start(dt.date(2025, 6, 30), 24) == WINDOW_START
+    assert generate.window_start(dt.date(2025, 6, 15), 1) == dt.date(2025, 6, 1)
+    assert generate.window_start(dt.date(2024, 2, 29), 14) == dt.date(2023, 1, 1)
 
 
 def test_small_runs_keep_the_end_date_guarantee(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Every row of the tiering marts equals the pure-Python oracle, on generated demo data.
 
-Two datasets, each generated with scripts/generate_data.py and built once per session:
+Two datasets, each generated with strata generate and built once per session:
 - csv, with an explicit as_of_date in the middle of the data (later rows must be ignored); its
   transactions.csv is then made messier, without changing any instant: some timestamps are
   rewritten in other UTC offsets (often moving the local date), some as 'T'-separated UTC with

@@ -1,4 +1,4 @@
-"""scripts/refresh.py: lock, dbt build, publish for BI; a failed or killed run never half-serves.
+"""strata refresh: lock, dbt build, publish for BI; a failed or killed run never half-serves.
 
 One workspace (warehouse, serving dir, dbt target) in a temp folder is shared by the tests of this
 module, in file order, to keep the number of dbt builds small (about seven, 7-10 s each). Every
@@ -21,12 +21,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import OUTPUT_TAIL_CHARS, REPO_ROOT, generate_data
+from conftest import OUTPUT_TAIL_CHARS, generate_data, strata_command
 
-REFRESH = REPO_ROOT / "scripts" / "refresh.py"
+from strata.refresh import EXIT_BUILD_FAILED, EXIT_LOCKED
+
 REFRESH_TIMEOUT = 600
-EXIT_BUILD_FAILED = 1
-EXIT_LOCKED = 75
 # DuckDB 1.5.6 refuses newer files with "we can only read versions between 64 and 68".
 DUCKDB_15_READABLE_VERSIONS = range(64, 69)
 DUCKDB_15_VERSION = "1.5.6"
@@ -121,9 +120,8 @@ class Workspace:
 
     def command(self, *options: str, vars: dict | None = None) -> list[str]:
         all_vars = {"raw_path": str(self.raw_dir), **(vars or {})}
-        return [
-            sys.executable,
-            str(REFRESH),
+        return strata_command(
+            "refresh",
             "--serving-dir",
             str(self.serving_dir),
             "--target-path",
@@ -133,7 +131,7 @@ class Workspace:
             "--vars",
             json.dumps(all_vars),
             *options,
-        ]
+        )
 
     def env(self) -> dict[str, str]:
         return {

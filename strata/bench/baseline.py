@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Hand-written DuckDB baseline for the Strata benchmark.
 
 The straightforward way to compute Strata's core outputs, in a few SQL statements on one DuckDB
@@ -15,14 +14,14 @@ contracts, no tests):
 4. ``customer_rfm``: the rows of ``tier_history`` at ``as_of_date``;
 5. ``tier_migrations``: customers per snapshot and (from_tier, to_tier).
 
-The tables are written into a fresh DuckDB file so that ``run_bench.py`` can compare them with
+The tables are written into a fresh DuckDB file so that ``strata bench`` can compare them with
 Strata's marts. It assumes clean input (the benchmark data are generated, so nothing would be
 quarantined); Strata's validation, segments, recency buckets, KPIs and tests are the work it is
 allowed to spend on top of this (the benchmark's target is 1.25x).
 
 Usage::
 
-    python bench/baseline.py --raw DIR --db FILE [--seeds DIR] [--bins 5] \\
+    python -m strata.bench.baseline --raw DIR --db FILE [--seeds DIR] [--bins 5] \\
         [--threads N] [--memory-limit 6GB] [--json-out FILE]
 
 Prints (and optionally writes) a JSON object with the time of each step in seconds.
@@ -31,7 +30,6 @@ Prints (and optionally writes) a JSON object with the time of each step in secon
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -39,7 +37,8 @@ from pathlib import Path
 
 import duckdb
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from strata.bench.common import emit_timings, timed_child_parser
+from strata.sql import sql_string
 
 #: The steps, in order: (name, SQL). ``{raw}``, ``{bands}`` and ``{bins}`` are filled in by
 #: :func:`render_steps`.
@@ -226,11 +225,6 @@ STEP_SQL: tuple[tuple[str, str], ...] = (
 )
 
 
-def sql_string(value: str) -> str:
-    """Return ``value`` as a single-quoted SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def render_steps(raw_file: Path, bands_file: Path, bins: int) -> list[tuple[str, str]]:
     """Return the steps with the input paths and the number of bins filled in."""
     values = {"raw": sql_string(str(raw_file)), "bands": sql_string(str(bands_file)), "bins": bins}
@@ -282,14 +276,10 @@ def run_baseline(
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(description="Hand-written DuckDB baseline for Strata.")
-    parser.add_argument("--raw", type=Path, required=True, help="folder with transactions.parquet")
+    parser = timed_child_parser("Hand-written DuckDB baseline for Strata.")
     parser.add_argument("--db", type=Path, required=True, help="DuckDB file to (re)create")
-    parser.add_argument("--seeds", type=Path, default=REPO_ROOT / "seeds", help="seeds folder")
-    parser.add_argument("--bins", type=int, default=5, help="NTILE buckets per score")
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads")
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory_limit, e.g. 6GB")
-    parser.add_argument("--json-out", type=Path, default=None, help="also write timings here")
     return parser.parse_args(argv)
 
 
@@ -299,10 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     timings = run_baseline(
         args.raw, args.db, args.seeds, args.bins, args.threads, args.memory_limit
     )
-    text = json.dumps(timings)
-    if args.json_out is not None:
-        args.json_out.write_text(text + "\n")
-    print(text)
+    emit_timings(timings, args.json_out)
     return 0
 
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """pandas implementation of Strata's current RFM with tiers (at ``as_of_date`` only).
 
 What a data scientist would write in a notebook, following README "Definitions":
@@ -18,7 +17,7 @@ exactly as they do in DuckDB; a float sum would break ties and change scores.
 
 Usage::
 
-    python bench/pandas_rfm.py --raw DIR --out FILE.parquet [--seeds DIR] [--bins 5] \\
+    python -m strata.bench.pandas_rfm --raw DIR --out FILE.parquet [--seeds DIR] [--bins 5] \\
         [--json-out FILE]
 
 Prints (and optionally writes) a JSON object with the seconds spent reading, computing, and in
@@ -28,7 +27,6 @@ total (read + compute; writing the output file is not timed).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -37,7 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from strata.bench.common import emit_timings, timed_child_parser
+
 MICROS_PER_UNIT = 1_000_000
 
 
@@ -154,12 +153,8 @@ def write_output(current: pd.DataFrame, out: Path) -> None:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(description="pandas implementation of Strata's current RFM.")
-    parser.add_argument("--raw", type=Path, required=True, help="folder with transactions.parquet")
+    parser = timed_child_parser("pandas implementation of Strata's current RFM.")
     parser.add_argument("--out", type=Path, required=True, help="Parquet file for the result")
-    parser.add_argument("--seeds", type=Path, default=REPO_ROOT / "seeds", help="seeds folder")
-    parser.add_argument("--bins", type=int, default=5, help="NTILE buckets per score")
-    parser.add_argument("--json-out", type=Path, default=None, help="also write timings here")
     return parser.parse_args(argv)
 
 
@@ -169,10 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     current, timings = run_pandas_rfm(args.raw, args.seeds, args.bins)
     write_output(current, args.out)
     timings["scored_customers"] = len(current)
-    text = json.dumps(timings)
-    if args.json_out is not None:
-        args.json_out.write_text(text + "\n")
-    print(text)
+    emit_timings(timings, args.json_out)
     return 0
 
 

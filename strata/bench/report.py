@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from common import GIB, MEMORY_LIMIT_ENV, THREADS_ENV, Measured, Settings
-from datasets import DataSpec, RawData
-from dbt_runs import DbtRun
-from verify import Check
+from strata.bench.common import GIB, MEMORY_LIMIT_ENV, THREADS_ENV, Measured, Settings
+from strata.bench.datasets import DataSpec, RawData
+from strata.bench.dbt_runs import DbtRun
+from strata.bench.verify import Check
 
 #: Targets (see docs/benchmark.md).
 TARGET_FULL_VS_BASELINE = 1.25
@@ -28,7 +28,7 @@ TOP_NODES = 10
 
 @dataclass(frozen=True)
 class ScriptRun:
-    """A measured run of bench/baseline.py or bench/pandas_rfm.py and the timings it printed."""
+    """A measured run of strata.bench.baseline or .pandas_rfm and the timings it printed."""
 
     measured: Measured
     timings: dict[str, float]

@@ -1,7 +1,7 @@
-#!/usr/bin/env python3
-"""`dbt build` with a short progress view (the build step of `make demo` and `make build`).
+"""``strata build``: `dbt build` with a short progress view (the build step of `make demo` and
+`make build`).
 
-    python scripts/build.py [--log-dir DIR] [dbt build arguments ...]
+    strata build [--log-dir DIR] [--vars YAML] [dbt build arguments ...]
 
 dbt's own console output (about 330 lines) goes to <log-dir>/build.log (default
 warehouse/logs); the terminal gets one progress line, every warning or error in full (the
@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TextIO
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from strata.dbt import DbtNotFound, dbt_command
+from strata.project import REPO_ROOT, cwd_relative, repo_relative, warehouse_setting
+
 DEFAULT_LOG_DIR = "warehouse/logs"
 # dbt's JSON log events that close a node, and the node kind each one counts.
 NODE_DONE_EVENTS = {
@@ -28,6 +31,28 @@ NODE_DONE_EVENTS = {
     "LogTestResult": "tests",
 }
 SAY_LEVELS = {"warn", "error"}
+
+DESCRIPTION = (
+    "dbt build (seeds, models, every test) into $STRATA_DUCKDB_PATH (default "
+    "warehouse/strata.duckdb) with a one-line progress view; warnings and errors in full, dbt's "
+    "whole output in <log dir>/build.log. The exit code is dbt's."
+)
+EPILOG = (
+    "Other arguments are passed to dbt build as they are, e.g. --select fct_customer_rfm+ or "
+    "--full-refresh."
+)
+PASSES_ARGS = True
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-dir",
+        default=DEFAULT_LOG_DIR,
+        help=f"where build.log goes (default {DEFAULT_LOG_DIR})",
+    )
+    parser.add_argument(
+        "--vars", help="dbt vars as YAML/JSON, e.g. '{raw_path: /data/export}' (passed to dbt)"
+    )
 
 
 def progress_line(done: Counter, statuses: Counter) -> str:
@@ -38,7 +63,9 @@ def progress_line(done: Counter, statuses: Counter) -> str:
     return f"  {kinds}" + (f" ({problems})" if problems else "")
 
 
-def summarise(lines: list[str], show_progress: bool, log_file) -> tuple[Counter, Counter]:
+def summarise(
+    lines: Iterable[str], show_progress: bool, log_file: TextIO
+) -> tuple[Counter, Counter]:
     """Read dbt's JSON log lines: write each as text to log_file, print progress and problems."""
     done: Counter = Counter()
     statuses: Counter = Counter()
@@ -66,30 +93,26 @@ def summarise(lines: list[str], show_progress: bool, log_file) -> tuple[Counter,
     return done, statuses
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--log-dir", default=DEFAULT_LOG_DIR, help="where build.log goes")
-    args, dbt_args = parser.parse_known_args(argv)
-    log_dir = Path(args.log_dir)
+def build_command(log_dir: Path, vars: str | None, passed: list[str]) -> list[str]:
+    """dbt build with JSON log lines (summarise reads them), the vars and the arguments passed."""
+    extra = ["--log-format", "json", *(["--vars", vars] if vars else []), *passed]
+    return dbt_command(["build"], log_path=log_dir, extra=extra)
+
+
+def run(args: argparse.Namespace) -> int:
+    log_dir = cwd_relative(args.log_dir)  # dbt runs in the repo root: give it an absolute path
     log_dir.mkdir(parents=True, exist_ok=True)
-    warehouse = os.environ.get("STRATA_DUCKDB_PATH", "warehouse/strata.duckdb")
-    Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
-    dbt = Path(sys.executable).parent / "dbt"
-    command = [
-        str(dbt),
-        "build",
-        "--profiles-dir",
-        "profiles",
-        "--log-format",
-        "json",
-        "--log-path",
-        str(log_dir),
-        *dbt_args,
-    ]
-    log_path = log_dir / "build.log"
+    warehouse = warehouse_setting()
+    repo_relative(warehouse).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        command = build_command(log_dir, args.vars, args.passed)
+    except DbtNotFound as error:
+        print(f"strata build: {error}", file=sys.stderr)
+        return 1
+    log_path = Path(args.log_dir) / "build.log"  # as given, for the messages
     print(f"dbt build into {warehouse} (full log: {log_path})", flush=True)
     started = time.monotonic()
-    with open(log_path, "w") as log_file:
+    with open(log_dir / "build.log", "w") as log_file:
         process = subprocess.Popen(
             command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
@@ -108,7 +131,3 @@ def main(argv: list[str] | None = None) -> int:
             f"Build FAILED (dbt exit {returncode}) after {seconds:.0f} s: see above and {log_path}."
         )
     return returncode
-
-
-if __name__ == "__main__":
-    sys.exit(main())

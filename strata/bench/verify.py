@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from common import sql_string
+
+from strata.sql import sql_string
 
 #: Compared columns (normalised types) of each output, as select lists over the source relation.
 HISTORY_COLUMNS = (

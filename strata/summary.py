@@ -1,14 +1,20 @@
-"""Print the tier summary of a built Strata warehouse (the last step of `make demo`)."""
+"""``strata summary [--database FILE]``: the tier summary of a built Strata warehouse (the last
+step of `make demo`)."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from pathlib import Path
 
 import duckdb
 
-DEFAULT_PATH = "warehouse/strata.duckdb"
+from strata.project import warehouse_setting
+
+DESCRIPTION = (
+    "Print the tiers (customers, shares, KPIs) and segments at as_of_date of a built warehouse, "
+    "with what each column means."
+)
 
 
 def tier_summary(database_path: str) -> str:
@@ -79,17 +85,20 @@ def tier_summary(database_path: str) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database",
-        default=os.environ.get("STRATA_DUCKDB_PATH", DEFAULT_PATH),
         help="warehouse file (default: $STRATA_DUCKDB_PATH or warehouse/strata.duckdb)",
     )
-    args = parser.parse_args(argv)
-    print(tier_summary(args.database))
+
+
+def run(args: argparse.Namespace) -> int:
+    database = args.database or warehouse_setting()
+    if not Path(database).is_file():
+        print(
+            f"strata summary: no warehouse at {database}: build it first (make build)",
+            file=sys.stderr,
+        )
+        return 1
+    print(tier_summary(database))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
-"""Scheduled refresh of Strata: lock, `dbt build`, then publish the marts for BI tools.
+"""``strata refresh``: the scheduled refresh. Lock, `dbt build`, then publish the marts for BI.
 
-    python scripts/refresh.py [--vars YAML] [--full-refresh] [--select ...] [--exclude ...]
-                              [--serving-dir DIR] [--wait-seconds N] [--keep-versions N]
+    strata refresh [--vars YAML] [--full-refresh] [--select ...] [--exclude ...]
+                   [--serving-dir DIR] [--wait-seconds N] [--keep-versions N]
 
 Steps (docs/refresh.md has the whole story):
 
@@ -39,15 +38,19 @@ import socket
 import subprocess
 import sys
 import time
-from collections import Counter, deque
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_WAREHOUSE = "warehouse/strata.duckdb"
+from strata import dbt
+from strata.dbt import TestCounts, count_tests, failed_nodes, read_run_results
+from strata.project import REPO_ROOT, cwd_relative, repo_relative, warehouse_setting
+from strata.sql import sql_identifier, sql_string
+from strata.times import from_iso, iso, utc_now
+
 SERVING_FILE = "strata_serving.duckdb"
 PARQUET_DIR = "parquet"
 CURRENT_LINK = "current"
@@ -64,6 +67,7 @@ PREVIOUS_ALIAS = "strata_previous"
 
 EXIT_OK = 0
 EXIT_BUILD_FAILED = 1
+EXIT_BAD_ARGUMENTS = 2  # argparse's
 EXIT_PUBLISH_FAILED = 3
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
 EXIT_SIGNAL_BASE = 128
@@ -124,14 +128,6 @@ class Settings:
 
 
 @dataclass
-class TestCounts:
-    passed: int = 0
-    warned: int = 0
-    failed: int = 0
-    skipped: int = 0
-
-
-@dataclass
 class RunRecord:
     """One line of runs.jsonl / one row of marts.strata_runs (the row only for successes)."""
 
@@ -185,19 +181,6 @@ class Interrupted(BaseException):
 # --------------------------------------------------------------------------------------------
 
 
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def iso(moment: dt.datetime) -> str:
-    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def from_iso(text: str) -> dt.datetime:
-    """The inverse of ``iso`` (``fromisoformat`` reads a trailing Z only from Python 3.11 on)."""
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def new_run_id(moment: dt.datetime) -> str:
     """Sortable, unique per microsecond, usable as a directory name: 20250630T120000.123456Z."""
     return moment.strftime("%Y%m%dT%H%M%S.%fZ")
@@ -205,14 +188,6 @@ def new_run_id(moment: dt.datetime) -> str:
 
 def log(message: str) -> None:
     print(f"refresh: {message}", file=sys.stderr, flush=True)
-
-
-def sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def sql_identifier(value: str) -> str:
-    return '"' + value.replace('"', '""') + '"'
 
 
 def fsync_path(path: Path) -> None:
@@ -244,29 +219,20 @@ def append_line(path: Path, line: str) -> None:
         os.fsync(handle.fileno())
 
 
-def repo_relative(value: str) -> Path:
-    """Paths from the environment and defaults are relative to the repo root, as for dbt."""
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else REPO_ROOT / path
-
-
-def cwd_relative(value: str) -> Path:
-    """Paths given on the command line are relative to the current directory."""
-    return Path(value).expanduser().resolve()
-
-
 # --------------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------------
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description="Lock, dbt build, and publish the marts for BI (see docs/refresh.md).",
-        epilog="exit codes: 0 published; 1 dbt build or a test failed; 2 bad arguments; "
-        "3 publishing failed; 75 another refresh holds the lock; 130/143 SIGINT/SIGTERM. "
-        "Served data changes only on 0.",
-    )
+DESCRIPTION = "Lock, dbt build, and publish the marts for BI (see docs/refresh.md)."
+EPILOG = (
+    "exit codes: 0 published; 1 dbt build or a test failed; 2 bad arguments; "
+    "3 publishing failed; 75 another refresh holds the lock; 130/143 SIGINT/SIGTERM. "
+    "Served data changes only on 0."
+)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
     dbt_group = parser.add_argument_group("passed to dbt build")
     dbt_group.add_argument("--vars", help="dbt vars as YAML/JSON, e.g. '{as_of_date: 2025-06-30}'")
     dbt_group.add_argument("--full-refresh", action="store_true", help="rebuild incrementals")
@@ -300,12 +266,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=3,
         help="Parquet versions kept under <serving dir>/parquet, current included (default 3)",
     )
-    args = parser.parse_args(argv)
+
+
+def check(args: argparse.Namespace) -> str | None:
     if args.keep_versions < 1:
-        parser.error("--keep-versions must be at least 1")
+        return "--keep-versions must be at least 1"
     if args.wait_seconds < 0:
-        parser.error("--wait-seconds must not be negative")
-    return args
+        return "--wait-seconds must not be negative"
+    return None
 
 
 def dbt_build_args(args: argparse.Namespace) -> list[str]:
@@ -320,12 +288,12 @@ def dbt_build_args(args: argparse.Namespace) -> list[str]:
     if args.exclude:
         extra += ["--exclude", *args.exclude]
     if not args.with_unit_tests:
-        extra += ["--exclude-resource-type", "unit_test"]
+        extra += dbt.EXCLUDE_UNIT_TESTS
     return extra
 
 
 def resolve_settings(args: argparse.Namespace) -> Settings:
-    warehouse = repo_relative(os.environ.get("STRATA_DUCKDB_PATH") or DEFAULT_WAREHOUSE).resolve()
+    warehouse = repo_relative(warehouse_setting()).resolve()
     if args.serving_dir:
         serving_dir = cwd_relative(args.serving_dir)
     elif os.environ.get("STRATA_SERVING_DIR"):
@@ -453,25 +421,16 @@ def record_aborted_run(previous_holder: str, runs_jsonl: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def dbt_executable() -> str:
-    """The dbt next to the running interpreter (the project's virtualenv), else on PATH."""
-    candidate = Path(sys.executable).parent / "dbt"
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("dbt")
-    if found is None:
-        raise RefreshError(
-            "build_failed", f"dbt not found next to {sys.executable} or on PATH", EXIT_BUILD_FAILED
-        )
-    return found
-
-
 def dbt_command(settings: Settings) -> list[str]:
-    command = [dbt_executable(), "build", "--profiles-dir", "profiles"]
-    command += ["--target-path", str(settings.target_path)]
-    if settings.log_path is not None:
-        command += ["--log-path", str(settings.log_path)]
-    return command + settings.dbt_args
+    try:
+        return dbt.dbt_command(
+            ["build"],
+            target_path=settings.target_path,
+            log_path=settings.log_path,
+            extra=settings.dbt_args,
+        )
+    except dbt.DbtNotFound as error:
+        raise RefreshError("build_failed", str(error), EXIT_BUILD_FAILED) from error
 
 
 def _die_with_parent() -> None:
@@ -521,58 +480,6 @@ def run_dbt(settings: Settings) -> tuple[int, list[str]]:
         stop_child(process)
 
 
-def node_label(unique_id: str) -> str:
-    """'test.strata.unique_x.ab12' -> 'test unique_x'; unit tests keep their model's name."""
-    parts = unique_id.split(".")
-    if len(parts) < 3:
-        return unique_id
-    resource = parts[0].replace("_", " ")
-    name = ".".join(parts[2:4]) if parts[0] == "unit_test" else parts[2]
-    return f"{resource} {name}"
-
-
-def load_run_results(target_path: Path) -> dict[str, Any] | None:
-    path = target_path / "run_results.json"
-    if not path.exists():
-        return None
-    try:
-        return json.loads(path.read_text())
-    except ValueError:
-        return None
-
-
-def count_tests(run_results: dict[str, Any] | None) -> TestCounts:
-    counts = TestCounts()
-    if not run_results:
-        return counts
-    statuses = Counter(
-        result.get("status")
-        for result in run_results.get("results", [])
-        if str(result.get("unique_id", "")).split(".")[0] in ("test", "unit_test")
-    )
-    counts.passed = statuses["pass"] + statuses["success"]
-    counts.warned = statuses["warn"]
-    counts.failed = statuses["fail"] + statuses["error"]
-    counts.skipped = statuses["skipped"]
-    return counts
-
-
-def failed_nodes(run_results: dict[str, Any] | None) -> list[str]:
-    """'test x (fail: Got 1 result, ...)' for every node whose status is error or fail."""
-    if not run_results:
-        return []
-    failures = []
-    for result in run_results.get("results", []):
-        if result.get("status") in ("error", "fail", "runtime error"):
-            lines = [line.strip() for line in (result.get("message") or "").strip().splitlines()]
-            # A Strata check says why in a line of its own; show that line rather than dbt's.
-            said = [line for line in lines if line.startswith("Strata:")]
-            first_line = said[:1] or lines[:1]
-            detail = f": {first_line[0][:400]}" if first_line else ""
-            failures.append(f"{node_label(result['unique_id'])} ({result['status']}{detail})")
-    return failures
-
-
 def dbt_error_excerpt(output_tail: list[str]) -> str:
     """The lines explaining a failure that left no failed node (parse error, locked file, ...)."""
     for line in output_tail:
@@ -612,9 +519,9 @@ def build_failure_message(
 
 def mart_models(target_path: Path) -> list[str]:
     """Relation names of the project's models in schema marts, from dbt's manifest."""
-    manifest_path = target_path / "manifest.json"
+    manifest_path = target_path / dbt.MANIFEST_FILE
     try:
-        manifest = json.loads(manifest_path.read_text())
+        manifest = dbt.read_manifest(target_path)
     except (OSError, ValueError) as error:
         raise RefreshError(
             "publish_failed", f"cannot read {manifest_path}: {error}", EXIT_PUBLISH_FAILED
@@ -902,12 +809,12 @@ def publish(settings: Settings, record: RunRecord, marts: list[str]) -> None:
 
 def build_and_publish(settings: Settings, record: RunRecord) -> None:
     """dbt build, then publish; raises RefreshError (served data unchanged) on any failure."""
-    results_file = settings.target_path / "run_results.json"
+    results_file = settings.target_path / dbt.RUN_RESULTS_FILE
     results_file.unlink(missing_ok=True)  # never read a previous invocation's results
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     exit_code, tail = run_dbt(settings)
     record.dbt_exit_code = exit_code
-    run_results = load_run_results(settings.target_path)
+    run_results = read_run_results(settings.target_path)
     record.set_tests(count_tests(run_results))
     if exit_code != 0:
         message = build_failure_message(exit_code, run_results, tail)
@@ -998,8 +905,8 @@ def refresh(settings: Settings) -> int:
     return exit_code
 
 
-def main(argv: list[str] | None = None) -> int:
-    settings = resolve_settings(parse_args(argv))
+def run(args: argparse.Namespace) -> int:
+    settings = resolve_settings(args)
     signal.signal(signal.SIGTERM, raise_interrupted)
     signal.signal(signal.SIGINT, raise_interrupted)
     try:
@@ -1007,7 +914,3 @@ def main(argv: list[str] | None = None) -> int:
     except Interrupted as interrupted:  # while waiting for the lock or writing the run log
         log(f"stopped by {interrupted}")
         return EXIT_SIGNAL_BASE + interrupted.signum
-
-
-if __name__ == "__main__":
-    sys.exit(main())

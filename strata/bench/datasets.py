@@ -17,7 +17,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-from common import RAW_TABLES, Paths, log_tail, progress, run_measured, sql_string
+
+from strata.bench.common import RAW_TABLES, Paths, log_tail, progress, run_measured
+from strata.sql import sql_string
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,20 @@ def raw_data_from(folder: Path, generated_s: float | None) -> RawData:
     return RawData(folder, rows["transactions"], rows["customers"], rows["events"], generated_s)
 
 
+def generator_of(project: Path) -> tuple[Path, list[str]]:
+    """The project's own generator: its source (hashed: a changed generator makes new data) and
+    the command that runs it in the project folder. Checkouts from before the strata package
+    have scripts/generate_data.py."""
+    module = project / "strata" / "generate.py"
+    if module.exists():
+        return module, [sys.executable, "-m", "strata", "generate"]  # the project's package
+    script = project / "scripts" / "generate_data.py"
+    return script, [sys.executable, str(script)]
+
+
 def ensure_base_data(spec: DataSpec, project: Path, paths: Paths) -> RawData:
     """Generate the base raw folder, or reuse it when its manifest matches."""
-    generator = project / "scripts" / "generate_data.py"
+    generator, generate = generator_of(project)
     folder = paths.data / spec.folder_name
     params = {
         "generator_sha256": file_sha256(generator),
@@ -113,7 +126,7 @@ def ensure_base_data(spec: DataSpec, project: Path, paths: Paths) -> RawData:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     command = [
-        sys.executable, str(generator), "--out", str(folder),
+        *generate, "--out", str(folder),
         "--customers", str(spec.customers), "--months", str(spec.months),
         "--end-date", spec.end_date.isoformat(), "--seed", str(spec.seed), "--format", "parquet",
     ]  # fmt: skip

@@ -1,10 +1,9 @@
-#!/usr/bin/env python3
-"""Deterministic demo-data generator for Strata.
+"""``strata generate``: the deterministic demo-data generator.
 
 Writes the three raw tables of the README's raw input contract -- ``transactions``,
 ``customers`` and ``events`` -- as Parquet or CSV files into one folder::
 
-    python scripts/generate_data.py --out data/raw --customers 5000 --months 24 \\
+    strata generate --out data/raw --customers 5000 --months 24 \\
         --end-date 2025-06-30 --seed 42 --format parquet
 
 The data are synthetic but shaped like a real shop:
@@ -34,10 +33,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -632,35 +630,38 @@ def generate(
     return Result(customers=customers, transactions=n_tx, events=n_ev)
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        description="Generate deterministic Strata demo data (transactions, customers, events)."
-    )
+DESCRIPTION = (
+    "Generate deterministic Strata demo data (transactions, customers, events) into one folder: "
+    "the same arguments always give the same files."
+)
+DEFAULT_END_DATE = dt.date(2025, 6, 30)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("data/raw"), help="output folder")
     parser.add_argument("--customers", type=int, default=5000, help="number of customers")
     parser.add_argument("--months", type=int, default=24, help="calendar months of history")
     parser.add_argument(
         "--end-date",
         type=dt.date.fromisoformat,
-        default=dt.date(2025, 6, 30),
+        default=DEFAULT_END_DATE,
         help="last day of the history, YYYY-MM-DD (inclusive)",
     )
     parser.add_argument("--seed", type=int, default=42, help="random seed")
     parser.add_argument("--format", choices=FORMATS, default="parquet", help="output format")
-    args = parser.parse_args(argv)
+
+
+def check(args: argparse.Namespace) -> str | None:
     if not 0 <= args.customers <= MAX_CUSTOMERS:
-        parser.error(f"--customers must be between 0 and {MAX_CUSTOMERS}")
+        return f"--customers must be between 0 and {MAX_CUSTOMERS}"
     if args.months < 1:
-        parser.error("--months must be at least 1")
+        return "--months must be at least 1"
     if args.seed < 0:
-        parser.error("--seed must be non-negative")
-    return args
+        return "--seed must be non-negative"
+    return None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point."""
-    args = parse_args(argv)
+def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     result = generate(args.out, args.customers, args.months, args.end_date, args.seed, args.format)
     elapsed = time.perf_counter() - started
@@ -669,7 +670,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"transactions={result.transactions} events={result.events} in {elapsed:.2f}s"
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import Measured, Paths, Settings, log_tail, run_measured
-
-
-@dataclass(frozen=True)
-class NodeTime:
-    """One node of run_results.json."""
-
-    unique_id: str
-    resource_type: str
-    status: str
-    seconds: float
-    started: dt.datetime | None
-    completed: dt.datetime | None
-
-    @property
-    def name(self) -> str:
-        return self.unique_id.split(".", 2)[-1]
+from strata import dbt
+from strata.bench.common import Measured, Paths, Settings, log_tail, run_measured
+from strata.dbt import NodeTime
 
 
 @dataclass(frozen=True)
@@ -71,7 +55,7 @@ class DbtRun:
 
     @property
     def failed(self) -> list[NodeTime]:
-        return [n for n in self.nodes if n.status in ("error", "fail", "runtime error")]
+        return [n for n in self.nodes if n.failed]
 
     @property
     def warned(self) -> list[NodeTime]:
@@ -106,55 +90,31 @@ class DbtRun:
         return sum(n.seconds for n in lineage), lineage
 
 
-def parse_time(value: str | None) -> dt.datetime | None:
-    """An ISO timestamp of run_results.json (ending in Z), or None."""
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-
-
 def load_run_results(target: Path) -> tuple[float, list[NodeTime]]:
     """Elapsed time and node times from ``target/run_results.json``."""
-    results = json.loads((target / "run_results.json").read_text())
-    nodes = []
-    for result in results["results"]:
-        timing = result.get("timing") or []
-        starts = [parse_time(t.get("started_at")) for t in timing]
-        ends = [parse_time(t.get("completed_at")) for t in timing]
-        nodes.append(
-            NodeTime(
-                unique_id=result["unique_id"],
-                resource_type=result["unique_id"].split(".", 1)[0],
-                status=str(result["status"]),
-                seconds=float(result.get("execution_time") or 0.0),
-                started=min((s for s in starts if s), default=None),
-                completed=max((e for e in ends if e), default=None),
-            )
-        )
-    return float(results["elapsed_time"]), nodes
+    results = dbt.read_run_results(target)
+    if results is None:
+        raise RuntimeError(f"no readable {target / dbt.RUN_RESULTS_FILE}")
+    return float(results["elapsed_time"]), dbt.node_times(results)
 
 
 def load_parent_map(target: Path) -> dict[str, list[str]]:
     """manifest.json's parent_map."""
-    manifest = json.loads((target / "manifest.json").read_text())
-    return manifest.get("parent_map", {})
-
-
-def dbt_executable() -> str:
-    """The dbt next to the running interpreter (the project's virtualenv)."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
+    return dbt.read_manifest(target).get("parent_map", {})
 
 
 def dbt_command(
     subcommand: str, project: Path, paths: Paths, target: Path, *extra: str
 ) -> list[str]:
     """A dbt command line against the benchmark's raw link, target and log folders."""
-    return [
-        dbt_executable(), subcommand,
-        "--project-dir", str(project), "--profiles-dir", str(project / "profiles"),
-        "--target-path", str(target), "--log-path", str(paths.dbt_logs),
-        "--vars", json.dumps({"raw_path": str(paths.raw_link)}),
-        *extra,
-    ]  # fmt: skip
+    return dbt.dbt_command(
+        [subcommand],
+        project_dir=project,
+        target_path=target,
+        log_path=paths.dbt_logs,
+        vars={"raw_path": str(paths.raw_link)},
+        extra=extra,
+    )
 
 
 def dbt_env(paths: Paths, settings: Settings) -> dict[str, str]:
@@ -186,8 +146,8 @@ def time_dbt_parse(project: Path, paths: Paths, settings: Settings) -> Measured:
     return measured
 
 
-# The scheduled refresh's own options (scripts/refresh.py): every data test, no unit tests.
-REFRESH_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
+# The scheduled refresh's own options (strata refresh): every data test, no unit tests.
+REFRESH_BUILD_ARGS = dbt.EXCLUDE_UNIT_TESTS
 
 
 def time_dbt_build(
@@ -202,14 +162,14 @@ def time_dbt_build(
     measured = run_measured(
         command, paths.logs / f"dbt_build_{label}.log", project, dbt_env(paths, settings)
     )
-    results = paths.dbt_target / "run_results.json"
+    results = paths.dbt_target / dbt.RUN_RESULTS_FILE
     if not results.exists() or results.stat().st_mtime < time.time() - measured.wall_s - 1:
         raise RuntimeError(
             f"dbt build ({label}) wrote no run_results:\n{log_tail(measured.log_path)}"
         )
     keep = paths.runs / label
     keep.mkdir(parents=True, exist_ok=True)
-    for name in ("run_results.json", "manifest.json"):
+    for name in (dbt.RUN_RESULTS_FILE, dbt.MANIFEST_FILE):
         shutil.copy2(paths.dbt_target / name, keep / name)
     elapsed, nodes = load_run_results(keep)
     return DbtRun(measured, elapsed, nodes, load_parent_map(keep))

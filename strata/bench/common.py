@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -11,7 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from strata.project import REPO_ROOT
+
+#: Reports (results/, tracked) and the default work folder (work/, git-ignored).
 BENCH_DIR = REPO_ROOT / "bench"
 RAW_TABLES = ("transactions", "customers", "events")
 GIB = 1024**3
@@ -19,11 +23,6 @@ GIB = 1024**3
 #: Environment variables carrying --threads / --memory-limit to dbt (for the profile to read).
 THREADS_ENV = "STRATA_DUCKDB_THREADS"
 MEMORY_LIMIT_ENV = "STRATA_DUCKDB_MEMORY_LIMIT"
-
-
-def sql_string(value: str) -> str:
-    """Return ``value`` as a single-quoted SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class Settings:
         return values
 
     def baseline_args(self) -> list[str]:
-        """Command-line flags for bench/baseline.py."""
+        """Command-line flags for strata.bench.baseline."""
         args: list[str] = []
         if self.threads is not None:
             args += ["--threads", str(self.threads)]
@@ -152,3 +151,22 @@ def log_tail(path: Path, lines: int = 25) -> str:
 def progress(message: str) -> None:
     """Print a timestamped progress line to stderr."""
     print(f"[bench {dt.datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def timed_child_parser(description: str) -> argparse.ArgumentParser:
+    """The options of both timed implementations (baseline, pandas) that the benchmark passes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--raw", type=Path, required=True, help="folder with transactions.parquet")
+    parser.add_argument("--seeds", type=Path, default=REPO_ROOT / "seeds", help="seeds folder")
+    parser.add_argument("--bins", type=int, default=5, help="NTILE buckets per score")
+    parser.add_argument("--json-out", type=Path, default=None, help="also write timings here")
+    return parser
+
+
+def emit_timings(timings: dict[str, float], json_out: Path | None) -> None:
+    """Print a timed child's timings as JSON, and write them to ``json_out`` when given (the
+    benchmark reads them from there)."""
+    text = json.dumps(timings)
+    if json_out is not None:
+        json_out.write_text(text + "\n")
+    print(text)

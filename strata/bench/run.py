@@ -1,16 +1,16 @@
-#!/usr/bin/env python3
-"""Strata benchmark: dbt build at scale vs a hand-written DuckDB baseline and pandas.
+"""``strata bench``: dbt build at scale vs a hand-written DuckDB baseline and pandas.
 
-One run (``make bench``, or ``python bench/run_bench.py [flags]``):
+One run (``make bench``, or ``strata bench [flags]``):
 
-1. generates seeded transactions with ``scripts/generate_data.py`` (reused when a generated folder
+1. generates seeded transactions with ``strata generate`` (reused when a generated folder
    with the same parameters and generator exists: ``manifest.json`` in the folder), and derives a
    second raw folder holding the same data plus one new day (``--end-date`` + 1);
 2. times a cold ``dbt parse`` and a full ``dbt build --full-refresh`` (models, seeds and every
    test) into a fresh DuckDB file: wall time, peak memory, and the per-node times of
    ``run_results.json``;
-3. times the hand-written baseline (``bench/baseline.py``) and the pandas current RFM
-   (``bench/pandas_rfm.py``) on the same data and checks that both equal Strata's marts;
+3. times the hand-written baseline (``strata.bench.baseline``) and the pandas current RFM
+   (``strata.bench.pandas_rfm``), each in a process of its own, on the same data and checks
+   that both equal Strata's marts;
 4. times the one-day incremental refresh, ``dbt build`` as ``make refresh`` runs it (every data
    test, no unit tests), on the same DuckDB file after the new day has arrived, and checks its
    marts against the baseline run on the new data;
@@ -33,15 +33,13 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import (
+from strata.bench.common import (
     BENCH_DIR,
     MEMORY_LIMIT_ENV,
     RAW_TABLES,
-    REPO_ROOT,
     THREADS_ENV,
     Paths,
     Settings,
@@ -49,7 +47,7 @@ from common import (
     progress,
     run_measured,
 )
-from datasets import (
+from strata.bench.datasets import (
     DataSpec,
     RawData,
     ensure_base_data,
@@ -57,23 +55,25 @@ from datasets import (
     point_raw_link,
     warm_page_cache,
 )
-from dbt_runs import DbtRun, remove_duckdb_file, time_dbt_build, time_dbt_parse
-from report import Results, Round, ScriptRun, render
-from verify import Check, compare_with_strata, scalar
+from strata.bench.dbt_runs import DbtRun, remove_duckdb_file, time_dbt_build, time_dbt_parse
+from strata.bench.report import Results, Round, ScriptRun, render
+from strata.bench.verify import Check, compare_with_strata, scalar
+from strata.generate import DEFAULT_END_DATE
+from strata.project import REPO_ROOT
 
 DEFAULT_WORK_DIR = BENCH_DIR / "work"
 DEFAULT_RESULTS = BENCH_DIR / "results" / "latest.md"
 QUICK_RESULTS = BENCH_DIR / "results" / "quick.md"
 
 
-def run_script(script: str, args: list[str], log_name: str, paths: Paths) -> ScriptRun:
-    """Run a bench script in a child process; read the JSON timings it writes."""
+def run_script(module: str, args: list[str], log_name: str, paths: Paths) -> ScriptRun:
+    """Run a module of strata.bench in a child process; read the JSON timings it writes."""
     json_out = paths.logs / f"{log_name}.json"
     json_out.unlink(missing_ok=True)
-    command = [sys.executable, str(BENCH_DIR / script), *args, "--json-out", str(json_out)]
+    command = [sys.executable, "-m", f"strata.bench.{module}", *args, "--json-out", str(json_out)]
     measured = run_measured(command, paths.logs / f"{log_name}.log", REPO_ROOT)
     if not measured.ok:
-        raise RuntimeError(f"{script} failed:\n{log_tail(measured.log_path)}")
+        raise RuntimeError(f"strata.bench.{module} failed:\n{log_tail(measured.log_path)}")
     return ScriptRun(measured, json.loads(json_out.read_text()))
 
 
@@ -82,20 +82,23 @@ def time_baseline(
 ) -> ScriptRun:
     """The hand-written DuckDB baseline on ``raw`` into a fresh ``db_path``."""
     args = ["--raw", str(raw.folder), "--db", str(db_path), "--seeds", str(project / "seeds")]
-    return run_script("baseline.py", args + settings.baseline_args(), log_name, paths)
+    return run_script("baseline", args + settings.baseline_args(), log_name, paths)
 
 
 def time_pandas(raw: RawData, project: Path, paths: Paths) -> ScriptRun:
     """The pandas current RFM on ``raw``."""
     args = ["--raw", str(raw.folder), "--out", str(paths.pandas_out)]
-    return run_script("pandas_rfm.py", args + ["--seeds", str(project / "seeds")], "pandas", paths)
+    return run_script("pandas_rfm", args + ["--seeds", str(project / "seeds")], "pandas", paths)
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        description="Benchmark Strata's dbt build against a DuckDB baseline and pandas."
-    )
+DESCRIPTION = (
+    "Benchmark Strata's dbt build against a hand-written DuckDB baseline and pandas: "
+    "generated data, full build, one-day refresh, checks that all agree; a markdown report "
+    "(docs/benchmark.md)."
+)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--customers",
         type=int,
@@ -106,8 +109,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--end-date",
         type=dt.date.fromisoformat,
-        default=dt.date(2025, 6, 30),
-        help="last day of the generated history (default 2025-06-30)",
+        default=DEFAULT_END_DATE,
+        help=f"last day of the generated history (default {DEFAULT_END_DATE})",
     )
     parser.add_argument("--seed", type=int, default=42, help="generator and sampling seed")
     parser.add_argument(
@@ -167,14 +170,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--skip-incremental", action="store_true", help="do not run the one-day refresh"
     )
-    args = parser.parse_args(argv)
+
+
+def check(args: argparse.Namespace) -> str | None:
+    """Completes the arguments (--quick sets the size; where the report goes)."""
     if args.quick:
         args.customers, args.months = 20_000, 6
     if args.results is None:
         args.results = QUICK_RESULTS if args.quick else DEFAULT_RESULTS
     if args.customers < 1 or args.months < 1 or args.repeat < 1:
-        parser.error("--customers, --months and --repeat must be positive")
-    return args
+        return "--customers, --months and --repeat must be positive"
+    return None
 
 
 def record_output_sizes(results: Results, paths: Paths) -> None:
@@ -269,7 +275,7 @@ def run_round(ctx: Context, number: int, results: Results) -> Round:
     return Round(full, baseline, pandas, incremental, load)
 
 
-def run(args: argparse.Namespace) -> Results:
+def run_rounds(args: argparse.Namespace) -> Results:
     """Prepare the data, time a cold dbt parse, then run the rounds."""
     spec = DataSpec(args.customers, args.months, args.end_date, args.seed)
     settings = Settings(args.threads, args.memory_limit, args.dbt_threads)
@@ -294,10 +300,9 @@ def run(args: argparse.Namespace) -> Results:
     return results
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point: run, print and write the report."""
-    args = parse_args(argv)
-    results = run(args)
+def run(args: argparse.Namespace) -> int:
+    """Run, print and write the report; 1 when a build failed or an output differs."""
+    results = run_rounds(args)
     report = render(results)
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(report)
@@ -307,7 +312,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed_runs = [run for run in builds if not run.ok]
     mismatches = [c for c in results.checks if not c.ok]
     return 1 if failed_runs or mismatches else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
