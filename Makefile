@@ -67,7 +67,8 @@ lint-python: install ## ruff check and ruff format --check
 
 lint: lint-sql lint-python ## All linters
 
-test: install lint-python pytest lint-sql ## Every test: ruff, pytest (dbt builds on fixtures), sqlfluff
+test: install lint-python ## Every test: ruff first (seconds), then pytest (dbt builds on fixtures) beside sqlfluff
+	$(MAKE) --no-print-directory -j2 pytest lint-sql
 
 lock: $(addprefix lock-py,$(SUPPORTED_PYTHONS)) ## Re-pin requirements/lock-py3.X.txt from requirements.in, for each python3.X on the PATH (one: make lock-py3.12)
 

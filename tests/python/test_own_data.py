@@ -15,6 +15,7 @@ build must give:
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -185,24 +186,28 @@ def test_edited_rule_seeds_give_what_a_full_build_gives(analyst):
     after = assert_marts_match_oracle(duckdb_path, raw, "edited bands", seeds_dir=seeds)
     assert after.tier_history != before.tier_history, "the edit must change some tier"
 
-    # 2. A new segment of first priority, and one that every cell of it precedes (unreachable).
+    # 2. A new segment of first priority, one that every cell of it precedes (unreachable), and
+    #    other recency buckets, in one build: each seed is fingerprinted on its own.
     segments = read_csv(seeds / "rfm_segments.csv")
     segments.append([5, "vip", 0, 5, 5, 5, 5, 5, 5])
     segments.append([5, "shadowed", 99, 5, 5, 5, 5, 5, 5])
     write_csv(seeds / "rfm_segments.csv", SEGMENTS_HEADER, segments)
-    result = analyst_build(analyst)
-    assert "can never be reached" in result.output and "shadowed" in result.output
-    expected = assert_marts_match_oracle(duckdb_path, raw, "new segment", seeds_dir=seeds)
-    assert any(row["segment"] == "vip" for row in expected.tier_history)
-
-    # 3. Recency buckets.
     write_csv(
         seeds / "recency_buckets.csv",
         ["recency_bucket", "bucket_order", "min_days", "max_days"],
         [["0-14", 1, 0, 14], ["15-60", 2, 15, 60], ["61+", 3, 61, ""]],
     )
-    analyst_build(analyst)
-    assert_marts_match_oracle(duckdb_path, raw, "edited recency buckets", seeds_dir=seeds)
+    result = analyst_build(analyst)
+    assert "can never be reached" in result.output and "shadowed" in result.output
+    rebuilt = re.search(r"rebuilding fct_customer_tier_history in full: ([^\n]*)", result.output)
+    assert rebuilt, result.output[-3000:]
+    for seed in ("rfm_segments", "recency_buckets"):
+        assert f"seed {seed} changed" in rebuilt.group(1), rebuilt.group(1)
+    expected = assert_marts_match_oracle(
+        duckdb_path, raw, "new segment, edited recency buckets", seeds_dir=seeds
+    )
+    assert any(row["segment"] == "vip" for row in expected.tier_history)
+    assert {row["recency_bucket"] for row in expected.tier_history} <= {"0-14", "15-60", "61+"}
 
     # 4. rfm_bins 4 (bands and segments for 4 added), then back to 5.
     write_csv(
