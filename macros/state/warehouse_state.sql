@@ -310,33 +310,58 @@
     strata_verified_tests (macros/incremental/verified_builds.sql) when they do not exist (before
     any model, outside the models' transactions: created inside them, two models running at
     once raised a catalog write-write conflict), and prunes the rows no run can need any more:
-    model records older than the oldest current record (the latest record of every model), and
-    every verification of a test but its latest.
+    the records of models that are no longer incremental, model records older than the oldest
+    current record (the latest record of every model), and every verification of a test but its
+    latest.
 -#}
 {% macro strata_create_state_table() %}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
     {%- set state_table = strata_state_relation() -%}
-    {%- do run_query('create schema if not exists ' ~ state_table.without_identifier()) -%}
-    {%- do run_query(
+    {%- set verified_tests = strata_verified_tests_relation() -%}
+    {%- set statements = ['create schema if not exists ' ~ state_table.without_identifier()] -%}
+    {#- A warehouse built by an earlier version of Strata: its state table has no
+        recomputed_from, and its other bookkeeping tables are no longer used. Dropping them
+        makes every incremental model rebuild in full once ("no record of its build inputs"). -#}
+    {#- run_query, not adapter.get_columns_in_relation: that one opens a transaction on the
+        hooks' connection, which dbt rolls back after the last on-run-start hook. -#}
+    {%- set existing_columns = run_query(
+        "select lower(column_name) as column_name from information_schema.columns"
+        ~ " where table_schema = '" ~ state_table.schema ~ "' and table_name = '" ~ state_table.identifier ~ "'"
+    ).columns['column_name'].values() | list -%}
+    {%- if existing_columns | length > 0 and 'recomputed_from' not in existing_columns -%}
+        {%- do statements.append('drop table ' ~ state_table) -%}
+    {%- endif -%}
+    {%- for obsolete in ['strata_recompute_log', 'strata_verdict_changes', 'strata_completed_refreshes'] -%}
+        {%- do statements.append('drop table if exists ' ~ state_table.incorporate(path={'identifier': obsolete})) -%}
+    {%- endfor -%}
+    {%- do statements.append(
         'create table if not exists ' ~ state_table ~ ' (model_name ' ~ dbt.type_string()
         ~ ', run_started_at ' ~ dbt.type_timestamp() ~ ', inputs ' ~ dbt.type_string()
         ~ ', rebuilt_in_full ' ~ dbt.type_boolean() ~ ', recomputed_from date)'
     ) -%}
-    {%- do run_query(
+    {%- set incremental_models = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
+        {%- do incremental_models.append("'" ~ node.alias ~ "'") -%}
+    {%- endfor -%}
+    {%- do statements.append(
+        'delete from ' ~ state_table ~ ' where model_name not in (' ~ (incremental_models | join(', ') or "''") ~ ')'
+    ) -%}
+    {%- do statements.append(
         'delete from ' ~ state_table ~ ' where run_started_at < (select min(latest) from ('
         ~ 'select max(run_started_at) as latest from ' ~ state_table ~ ' group by model_name) as current_records)'
     ) -%}
-    {%- set verified_tests = strata_verified_tests_relation() -%}
-    {%- do run_query(
+    {%- do statements.append(
         'create table if not exists ' ~ verified_tests ~ ' (test_key ' ~ dbt.type_string()
         ~ ', run_started_at ' ~ dbt.type_timestamp() ~ ')'
     ) -%}
-    {%- do run_query(
+    {%- do statements.append(
         'delete from ' ~ verified_tests ~ ' as verified where run_started_at < ('
         ~ 'select max(later.run_started_at) from ' ~ verified_tests ~ ' as later where later.test_key = verified.test_key)'
     ) -%}
+    {#- Returned as the hook's SQL: dbt runs and commits it before any model starts. -#}
+    {{ return(statements | join(';\n')) }}
 {% endmacro %}
 
 {#- The state table, in the schema of the validated tables. -#}

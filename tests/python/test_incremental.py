@@ -450,3 +450,30 @@ def test_an_empty_build_changes_no_stored_row(daily_exports, tmp_path):
     incremental = incremental_relations()
     changed = [relation for relation in incremental if after[relation] != before[relation]]
     assert not changed, f"dbt build --empty changed {changed}"
+
+
+def test_a_warehouse_of_the_previous_version_is_rebuilt_in_full(daily_exports, tmp_path):
+    """A warehouse built by the version before the state table had recomputed_from (with that
+    version's bookkeeping tables) is upgraded by the next plain build: the old tables go, and
+    every incremental model is rebuilt in full, since none has a record of its build inputs."""
+    path = build_warehouse(daily_exports["day2"], tmp_path, {})
+    connection = duckdb.connect(str(path))
+    try:
+        connection.execute(
+            "drop table intermediate.strata_model_state; "
+            "create table intermediate.strata_model_state (model_name varchar, "
+            "run_started_at timestamp, inputs varchar, rebuilt_in_full boolean); "
+            "create table intermediate.strata_recompute_log (model_name varchar, "
+            "run_started_at timestamp, recomputed_from date)"
+        )
+    finally:
+        connection.close()
+    path = build_warehouse(daily_exports["day2"], tmp_path, {})
+    incremental = sorted(relation.split(".")[1] for relation in incremental_relations())
+    assert rebuilt_in_full(path) == incremental
+    tables = query(
+        path,
+        "select table_name from information_schema.tables"
+        " where table_schema = 'intermediate' and table_name like 'strata%' order by 1",
+    )
+    assert [row["table_name"] for row in tables] == ["strata_model_state", "strata_verified_tests"]
