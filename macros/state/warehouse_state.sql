@@ -77,7 +77,7 @@
         ~ state_table ~ " where model_name = '" ~ this.identifier ~ "' order by run_started_at desc limit 1"
     ).rows -%}
     {%- if stored_rows | length == 0 -%}
-        {{ return(['no record of its build inputs (first build with this version of Strata, or its raw file changed)']) }}
+        {{ return(['no record of its build inputs (first build with this version of Strata, its raw file changed, or an --empty --full-refresh run emptied it)']) }}
     {%- endif -%}
     {#- The record post-hook runs before the model's own post-hooks (dbt runs project hooks
         first): a record this run wrote says what this run decided. -#}
@@ -177,8 +177,14 @@
     Pre-hook strata_explain_full_rebuild: says in the log why a model is rebuilt in full.
 -#}
 {% macro strata_record_build_inputs() %}
-    {%- if not execute or model.config.materialized != 'incremental' or strata_is_empty_run() -%}
+    {%- if not execute or model.config.materialized != 'incremental' -%}
         {{ return('') }}
+    {%- endif -%}
+    {%- if strata_is_empty_run() -%}
+        {#- --empty --full-refresh has just replaced the table by an empty one: forget the model's
+            records, so the next run rebuilds it in full. A plain --empty run changes nothing. -#}
+        {{ return('delete from ' ~ strata_state_relation() ~ " where model_name = '" ~ this.identifier ~ "'"
+            if not is_incremental() else '') }}
     {%- endif -%}
     {%- set state_table = strata_state_relation() -%}
     {%- set inputs = strata_build_inputs() | tojson -%}
@@ -236,9 +242,13 @@
     {%- set state_table = strata_state_relation() -%}
     {%- for table_name, spec in strata_raw_tables().items() if spec.get('timestamp_column') -%}
         {%- set validated_node = graph.nodes.get('model.' ~ project_name ~ '.int_' ~ table_name ~ '_validated') -%}
-        {%- set staged_node = graph.nodes.get('model.' ~ project_name ~ '.stg_raw__' ~ table_name) -%}
         {%- set validated = adapter.get_relation(validated_node.database, validated_node.schema, validated_node.alias) -%}
-        {%- set staged = adapter.get_relation(staged_node.database, staged_node.schema, staged_node.alias) -%}
+        {#- The raw view registered by this run (register_raw_tables), timestamps parsed as in
+            staging: not the staging view, which a `dbt build --empty` leaves empty. -#}
+        {%- set raw_source = graph.sources.get('source.' ~ project_name ~ '.raw.' ~ table_name) -%}
+        {%- set staged = api.Relation.create(
+            database=raw_source.database, schema=raw_source.schema, identifier=raw_source.identifier
+        ) if raw_source is not none else none -%}
         {%- set recorded = run_query(
             'select inputs from ' ~ state_table ~ " where model_name = '" ~ validated_node.alias ~ "'"
             ~ ' order by run_started_at desc limit 1'
@@ -250,10 +260,12 @@
             {%- set timestamp_column = spec.timestamp_column -%}
             {%- set revalidate_from = strata_revalidation_date(validated, timestamp_column, 'reject_reason is null') -%}
             {%- if revalidate_from is not none -%}
-                {%- set before = timestamp_column ~ ' < ' ~ strata_date_literal(revalidate_from) -%}
+                {%- set before = ' < ' ~ strata_date_literal(revalidate_from) -%}
                 {%- set counts = run_query(
-                    'select (select count(*) from ' ~ staged ~ ' where ' ~ before ~ ') as raw_rows, '
-                    ~ '(select coalesce(sum(raw_rows), 0) from ' ~ validated ~ ' where ' ~ before ~ ') as stored_rows'
+                    'select (select count(*) from ' ~ staged ~ ' where '
+                    ~ strata_parse_utc_timestamp(timestamp_column) ~ before ~ ') as raw_rows, '
+                    ~ '(select coalesce(sum(raw_rows), 0) from ' ~ validated ~ ' where ' ~ timestamp_column ~ before
+                    ~ ') as stored_rows'
                 ).rows[0] -%}
                 {%- if counts['raw_rows'] != counts['stored_rows'] -%}
                     {{ log(

@@ -439,24 +439,31 @@ def test_uniqueness_tests_cover_writes_since_the_last_verified_build(
         )
 
 
-def test_an_empty_build_changes_no_stored_row(daily_exports, tmp_path):
+def test_empty_runs_and_an_upgraded_warehouse(daily_exports, tmp_path):
     """`dbt build --empty` (refs read as empty relations, for checking the SQL) must not let the
-    incremental hooks delete the rows they would recompute."""
-    path = build_warehouse(daily_exports["day2"], tmp_path, {})
-    before = snapshot_of(path)
-    empty = run_dbt([*BUILD, "--empty"], daily_exports["day2"], tmp_path, {})
-    assert "Compilation Error" not in empty.output, failure_summary(empty.output)
-    after = snapshot_of(path)
-    incremental = incremental_relations()
-    changed = [relation for relation in incremental if after[relation] != before[relation]]
-    assert not changed, f"dbt build --empty changed {changed}"
-
-
-def test_a_warehouse_of_the_previous_version_is_rebuilt_in_full(daily_exports, tmp_path):
-    """A warehouse built by the version before the state table had recomputed_from (with that
+    incremental hooks delete the rows they would recompute; `--empty --full-refresh` empties the
+    selected tables, and the next build must rebuild them in full, not append to nothing. Then a
+    warehouse built by the version before the state table had recomputed_from (with that
     version's bookkeeping tables) is upgraded by the next plain build: the old tables go, and
     every incremental model is rebuilt in full, since none has a record of its build inputs."""
     path = build_warehouse(daily_exports["day2"], tmp_path, {})
+    before = snapshot_of(path)
+    incremental = incremental_relations()
+    empty = run_dbt([*BUILD, "--empty"], daily_exports["day2"], tmp_path, {})
+    assert "Compilation Error" not in empty.output, failure_summary(empty.output)
+    after = snapshot_of(path)
+    changed = [relation for relation in incremental if after[relation] != before[relation]]
+    assert not changed, f"dbt build --empty changed {changed}"
+
+    facts = ["fct_events", "fct_transactions"]
+    empty_full = [*BUILD, "--empty", "--full-refresh", "--select", *facts]
+    emptied = run_dbt(empty_full, daily_exports["day2"], tmp_path, {})
+    assert emptied.returncode == 0, failure_summary(emptied.output)
+    assert query(path, "select count(*) as n from marts.fct_transactions")[0]["n"] == 0
+    path = build_warehouse(daily_exports["day2"], tmp_path, {})
+    assert rebuilt_in_full(path) == facts
+    assert_same(snapshot_of(path), before)
+
     connection = duckdb.connect(str(path))
     try:
         connection.execute(
@@ -469,11 +476,11 @@ def test_a_warehouse_of_the_previous_version_is_rebuilt_in_full(daily_exports, t
     finally:
         connection.close()
     path = build_warehouse(daily_exports["day2"], tmp_path, {})
-    incremental = sorted(relation.split(".")[1] for relation in incremental_relations())
-    assert rebuilt_in_full(path) == incremental
+    assert rebuilt_in_full(path) == sorted(relation.split(".")[1] for relation in incremental)
     tables = query(
         path,
         "select table_name from information_schema.tables"
         " where table_schema = 'intermediate' and table_name like 'strata%' order by 1",
     )
     assert [row["table_name"] for row in tables] == ["strata_model_state", "strata_verified_tests"]
+    assert_same(snapshot_of(path), before)
