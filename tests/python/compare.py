@@ -30,6 +30,28 @@ MART_COLUMNS = {
         "total_monetary", "avg_monetary", "customers_in", "customers_out", "migration_rate",
         "value_growth_rate", "snapshot_date", "previous_snapshot_date",
     ],
+    # Lifecycle marts (issue 13), models/marts/lifecycle/_lifecycle__docs.md
+    "fct_customer_lifecycle_history": [
+        "customer_id", "snapshot_date", "previous_snapshot_date", "first_seen_date",
+        "lifecycle_stage", "previous_lifecycle_stage", "tier", "purchase_days",
+        "first_purchase_date", "last_purchase_date", "recency_days", "mean_purchase_gap_days",
+        "is_reactivated",
+    ],
+    "fct_lifecycle_transitions": [
+        "snapshot_date", "previous_snapshot_date", "from_stage", "to_stage", "customers",
+        "from_stage_customers", "share_of_from_stage",
+    ],
+    "rpt_cohort_retention": [
+        "cohort_month", "months_since_first_purchase", "activity_month", "cohort_customers",
+        "active_customers", "retention_rate", "net_revenue",
+        "cumulative_net_revenue_per_customer",
+    ],
+    "rpt_growth_kpis_monthly": [
+        "month", "is_complete_month", "signups", "new_buyers", "activated_signups",
+        "activation_rate", "active_buyers", "repeat_buyers", "repeat_purchase_rate",
+        "purchases", "net_revenue", "arpu", "average_order_value", "churned_customers",
+        "reactivated_customers",
+    ],
 }  # fmt: skip
 
 MART_KEYS = {
@@ -37,6 +59,10 @@ MART_KEYS = {
     "fct_customer_tier_history": ("customer_id", "snapshot_date"),
     "fct_tier_migrations": ("snapshot_date", "from_tier", "to_tier"),
     "rpt_tier_kpis": ("snapshot_date", "tier"),
+    "fct_customer_lifecycle_history": ("customer_id", "snapshot_date"),
+    "fct_lifecycle_transitions": ("snapshot_date", "from_stage", "to_stage"),
+    "rpt_cohort_retention": ("cohort_month", "months_since_first_purchase"),
+    "rpt_growth_kpis_monthly": ("month",),
 }
 
 FLOAT_COLUMNS = {
@@ -46,6 +72,15 @@ FLOAT_COLUMNS = {
     "avg_monetary",
     "migration_rate",
     "value_growth_rate",
+    # lifecycle marts
+    "mean_purchase_gap_days",
+    "share_of_from_stage",
+    "retention_rate",
+    "cumulative_net_revenue_per_customer",
+    "activation_rate",
+    "repeat_purchase_rate",
+    "arpu",
+    "average_order_value",
 }
 
 

@@ -1,4 +1,5 @@
-"""Every row of the tiering marts equals the pure-Python oracle, on generated demo data.
+"""Every row of the tiering and lifecycle marts equals the pure-Python oracles (oracle.py,
+oracle_lifecycle.py), on generated demo data.
 
 Two datasets, each generated with strata generate and built once per session:
 - csv, with an explicit as_of_date in the middle of the data (later rows must be ignored); its
@@ -13,11 +14,13 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import oracle
+import oracle_lifecycle
 import pytest
-from compare import MART_COLUMNS, MART_KEYS, assert_rows_match
+from compare import FLOAT_COLUMNS, MART_COLUMNS, MART_KEYS, assert_rows_match
 from conftest import build_warehouse, generate_data, query, read_table
 
 DATASETS = {
@@ -235,3 +238,355 @@ def test_dim_customers_current_tier(built):
         for c in rows
     ]
     assert_rows_match(actual, expected, ("customer_id",), f"{built.name}: dim_customers")
+
+
+# --------------------------------------------------------------------------------------------
+# Lifecycle marts (issue 13): models/marts/lifecycle/_lifecycle__docs.md
+# --------------------------------------------------------------------------------------------
+
+LIFECYCLE_MARTS = (
+    "fct_customer_lifecycle_history",
+    "fct_lifecycle_transitions",
+    "rpt_cohort_retention",
+    "rpt_growth_kpis_monthly",
+)
+
+
+@pytest.fixture(scope="session")
+def lifecycle(built) -> oracle_lifecycle.LifecycleResult:
+    """The lifecycle oracle on the built dataset: its transactions, profiles and events (all
+    valid: the generator writes no bad profile or event row, checked first)."""
+    for quarantine in ("marts.fct_customers_quarantined", "marts.fct_events_quarantined"):
+        assert read_table(built.duckdb_path, quarantine) == [], f"{built.name}: {quarantine}"
+    profiles = oracle_lifecycle.load_valid_profiles(built.raw_dir)
+    events = oracle_lifecycle.load_valid_events(built.raw_dir)
+    assert profiles and events, "the generated data has profiles and events"
+    return oracle_lifecycle.compute_lifecycle(built.raw.valid, profiles, events, built.expected)
+
+
+def _expected_lifecycle_rows(lifecycle: oracle_lifecycle.LifecycleResult, mart: str) -> list:
+    return {
+        "fct_customer_lifecycle_history": lifecycle.history,
+        "fct_lifecycle_transitions": lifecycle.transitions,
+        "rpt_cohort_retention": lifecycle.cohort_retention,
+        "rpt_growth_kpis_monthly": lifecycle.growth_kpis,
+    }[mart]
+
+
+def test_profiles_and_events_are_all_valid(built):
+    assert read_table(built.duckdb_path, "marts.fct_customers_quarantined") == []
+    assert read_table(built.duckdb_path, "marts.fct_events_quarantined") == []
+
+
+@pytest.mark.parametrize("mart", LIFECYCLE_MARTS)
+def test_lifecycle_mart_matches_oracle(built, lifecycle, mart):
+    actual = read_table(built.duckdb_path, f"marts.{mart}")
+    assert_rows_match(
+        actual,
+        _expected_lifecycle_rows(lifecycle, mart),
+        MART_KEYS[mart],
+        f"{built.name}: {mart}",
+        columns=MART_COLUMNS[mart],
+    )
+
+
+@pytest.mark.parametrize("mart", LIFECYCLE_MARTS)
+def test_lifecycle_mart_columns_are_the_contract(built, mart):
+    actual = query(
+        built.duckdb_path,
+        "select column_name, data_type from information_schema.columns"
+        " where table_schema = 'marts' and table_name = ?",
+        [mart],
+    )
+    assert sorted(r["column_name"] for r in actual) == sorted(MART_COLUMNS[mart])
+    types = {r["column_name"]: r["data_type"] for r in actual}
+    if "net_revenue" in types:
+        assert types["net_revenue"] == "DECIMAL(28,6)", f"{mart}.net_revenue is {types}"
+    for column in FLOAT_COLUMNS & set(types):
+        assert types[column] == "DOUBLE", f"{mart}.{column} is {types[column]}"
+
+
+def test_dim_customers_lifecycle_columns(built, lifecycle):
+    rows = read_table(built.duckdb_path, "marts.dim_customers")
+    # every customer seen anywhere (valid transactions, profiles, events), also after as_of_date
+    assert {r["customer_id"] for r in rows} == set(lifecycle.first_seen)
+    actual = [
+        {
+            "customer_id": r["customer_id"],
+            "first_seen_date": r["first_seen_date"],
+            "current_lifecycle_stage": r["current_lifecycle_stage"],
+        }
+        for r in rows
+    ]
+    assert_rows_match(
+        actual, lifecycle.dim_customers, ("customer_id",), f"{built.name}: dim_customers"
+    )
+    if built.as_of_var is not None:
+        # the explicit as_of_date is in the middle of the data: some customers come later
+        assert any(r["current_lifecycle_stage"] is None for r in lifecycle.dim_customers)
+
+
+def test_lifecycle_oracle_on_generated_data_is_plausible(lifecycle):
+    """The oracle's own consistency on the generated data (no dbt needed beyond the fixture)."""
+    as_of = lifecycle.as_of_date
+    stages = {s.lifecycle_stage for s in lifecycle.stages_at[as_of].values()}
+    assert {"prospect", "new", "active", "at_risk", "churned"} <= stages
+    first = lifecycle.snapshot_dates[0]
+    assert all(row["from_stage"] == oracle_lifecycle.UNSEEN for row in lifecycle.transitions
+               if row["snapshot_date"] == first)  # fmt: skip
+    for snapshot in lifecycle.snapshot_dates:
+        rows = [r for r in lifecycle.transitions if r["snapshot_date"] == snapshot]
+        assert sum(r["customers"] for r in rows) == len(lifecycle.stages_at[snapshot])
+    months = [r["month"] for r in lifecycle.growth_kpis]
+    assert months[-1] == as_of.replace(day=1)
+    assert sum(r["new_buyers"] for r in lifecycle.growth_kpis) == len(
+        {r["customer_id"] for r in lifecycle.history if r["snapshot_date"] == as_of
+         and r["lifecycle_stage"] != "prospect"}
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------- the lifecycle oracle, by hand
+
+DAY0 = date(2024, 1, 1)
+
+
+def _stage(purchase_offsets, snapshot_offset, previous_offset=None, **overrides):
+    """The oracle's stage with purchases on DAY0 + offsets, at DAY0 + snapshot_offset."""
+    lifecycle_vars = oracle_lifecycle.LifecycleVars.from_vars(overrides)
+    previous = None if previous_offset is None else DAY0 + timedelta(days=previous_offset)
+    return oracle_lifecycle.stage_at(
+        [DAY0 + timedelta(days=d) for d in purchase_offsets],
+        DAY0 + timedelta(days=snapshot_offset),
+        previous,
+        lifecycle_vars,
+    )
+
+
+def test_stage_prospect():
+    s = _stage([], 10)
+    assert (s.lifecycle_stage, s.purchase_days, s.is_reactivated) == ("prospect", 0, False)
+    assert s.first_purchase_date is None and s.recency_days is None
+    assert s.mean_purchase_gap_days is None
+    # a purchase after the snapshot is not seen
+    assert _stage([11], 10).lifecycle_stage == "prospect"
+
+
+def test_stage_new_boundary():
+    assert _stage([0], 30).lifecycle_stage == "new"  # S - first = 30 <= new_customer_days
+    assert _stage([0], 31).lifecycle_stage == "active"  # 31: a one-time buyer, recency 31 <= 90
+    assert _stage([0, 29], 30).lifecycle_stage == "new"
+    assert _stage([0], 7, new_customer_days=7).lifecycle_stage == "new"
+    assert _stage([0], 8, new_customer_days=7).lifecycle_stage == "active"
+
+
+def test_stage_churn_boundary():
+    s = _stage([0], 180)
+    assert (s.lifecycle_stage, s.recency_days) == ("at_risk", 180)  # one-time, 180 > 90
+    assert _stage([0], 181).lifecycle_stage == "churned"
+    # repeat buyer (its return before the period): gap 400, recency 180 (not > 2 x 400): active;
+    # 181: churned
+    assert _stage([0, 400], 580, previous_offset=500).lifecycle_stage == "active"
+    assert _stage([0, 400], 581, previous_offset=500).lifecycle_stage == "churned"
+    assert _stage([0, 400], 550, previous_offset=500, churn_days=150).lifecycle_stage == "active"
+    assert _stage([0, 400], 551, previous_offset=500, churn_days=150).lifecycle_stage == "churned"
+
+
+def test_stage_one_time_buyer_boundary():
+    assert _stage([0], 90).lifecycle_stage == "active"
+    assert _stage([0], 91).lifecycle_stage == "at_risk"
+    assert _stage([0], 61, one_time_buyer_at_risk_days=60).lifecycle_stage == "at_risk"
+    # several purchases on the same day are one purchase day
+    s = _stage([0, 0, 0], 91)
+    assert (s.lifecycle_stage, s.purchase_days, s.mean_purchase_gap_days) == ("at_risk", 1, None)
+
+
+def test_stage_at_risk_gap_multiple():
+    # 2 purchase days 20 apart: mean gap 20, threshold max(30, 2 x 20) = 40
+    s = _stage([0, 20], 60)
+    assert (s.lifecycle_stage, s.recency_days, s.mean_purchase_gap_days) == ("active", 40, 20.0)
+    assert _stage([0, 20], 61).lifecycle_stage == "at_risk"
+    # a mean gap that is not an integer: 35 / 2 = 17.5, threshold 35 (35 x 2 > 2 x 35 is false)
+    s = _stage([0, 15, 35], 70)
+    assert (s.lifecycle_stage, s.mean_purchase_gap_days) == ("active", 17.5)
+    assert _stage([0, 15, 35], 71).lifecycle_stage == "at_risk"
+    # a third: 3 purchase days in 7 days: mean 3.5, 2 x 3.5 = 7 < at_risk_min_days 30
+    assert _stage([0, 3, 7], 37).lifecycle_stage == "active"  # recency 30
+    assert _stage([0, 3, 7], 38).lifecycle_stage == "at_risk"  # recency 31
+    overrides = {"at_risk_min_days": 19, "new_customer_days": 10}
+    assert _stage([0, 3, 7], 26, **overrides).lifecycle_stage == "active"  # recency 19
+    assert _stage([0, 3, 7], 27, **overrides).lifecycle_stage == "at_risk"  # recency 20
+    # exact comparison with a fractional multiple: 1.5 x 40 = 60
+    assert _stage([0, 40], 100, at_risk_gap_multiple=1.5).lifecycle_stage == "active"
+    assert _stage([0, 40], 101, at_risk_gap_multiple=1.5).lifecycle_stage == "at_risk"
+    # gap multiple 3 on a mean of 10/3 days: threshold 10 -> at_risk_min_days decides
+    assert _stage([0, 5, 10], 40, at_risk_gap_multiple=3).lifecycle_stage == "active"
+
+
+def test_stage_reactivated_boundary():
+    # a return exactly churn_days after the purchase day before it: not reactivated
+    s = _stage([0, 180], 185, previous_offset=179)
+    assert (s.lifecycle_stage, s.is_reactivated) == ("active", False)
+    assert not _stage([0, 180], 185).is_reactivated  # nor at the first snapshot
+    # churn_days + 1 after it, in the snapshot's period: reactivated
+    s = _stage([0, 181], 186, previous_offset=180)
+    assert (s.lifecycle_stage, s.is_reactivated) == ("reactivated", True)
+    s = _stage([0, 181], 181, previous_offset=180)  # the return on the snapshot date itself
+    assert (s.lifecycle_stage, s.is_reactivated) == ("reactivated", True)
+    # the return before the period (on the previous snapshot date): no longer reactivated
+    s = _stage([0, 181], 211, previous_offset=181)
+    assert (s.lifecycle_stage, s.is_reactivated) == ("active", False)
+    # at the first snapshot (no previous) every purchase day on or before it counts
+    assert _stage([0, 181, 190], 200).is_reactivated
+    # the purchase day before may lie before the period; later days in the period do not hide it
+    assert _stage([0, 181, 183], 186, previous_offset=180).is_reactivated
+    assert _stage([0, 100], 150, churn_days=99).lifecycle_stage == "reactivated"
+
+
+def test_stage_rule_order():
+    # churned comes before reactivated: a reactivation then silence for churn_days + 1
+    s = _stage([0, 200], 381)
+    assert (s.lifecycle_stage, s.is_reactivated) == ("churned", True)
+    # reactivated comes before at_risk: purchase days 0..10 and 200 (mean gap 200 / 11), at
+    # recency 37 the at_risk rule holds (37 x 11 > 2 x 200, 37 > 30), the return is in the period
+    at_risk_too = _stage([*range(11), 200], 237, previous_offset=199)
+    assert (at_risk_too.lifecycle_stage, at_risk_too.is_reactivated) == ("reactivated", True)
+    assert _stage([*range(11), 200], 237, previous_offset=200).lifecycle_stage == "at_risk"
+    # new comes before everything: a first purchase 10 days ago
+    assert _stage([0], 10).lifecycle_stage == "new"
+
+
+def _tx(transaction_id, customer_id, day, amount):
+    return oracle.Transaction(transaction_id, customer_id, day, Decimal(amount))
+
+
+def test_lifecycle_oracle_small_case_by_hand():
+    """Every mart of a tiny case, computed by hand from the definitions."""
+    d = date
+    transactions = [
+        _tx("t1", "a", d(2025, 1, 10), "10"),
+        _tx("t2", "a", d(2025, 2, 20), "20"),
+        _tx("t3", "a", d(2025, 2, 25), "-5"),
+        _tx("t4", "b", d(2024, 12, 20), "-3"),  # a refund before b's first purchase
+        _tx("t5", "b", d(2025, 1, 20), "30"),
+        _tx("t6", "c", d(2025, 2, 10), "0"),  # c has a zero-amount row only: a prospect
+        _tx("t7", "d", d(2025, 4, 1), "40"),  # after as_of_date
+    ]
+    profiles = {
+        "a": d(2024, 12, 28),
+        "d": d(2025, 3, 20),
+        "e": d(2025, 2, 5),
+        "f": None,
+    }
+    events = [("g", d(2025, 3, 1)), ("b", d(2025, 1, 5))]
+    as_of = d(2025, 3, 15)
+    tiering = oracle.compute(transactions, as_of_date=as_of)
+    result = oracle_lifecycle.compute_lifecycle(transactions, profiles, events, tiering)
+    s1, s2, s3 = d(2025, 1, 31), d(2025, 2, 28), as_of
+    assert result.snapshot_dates == [s1, s2, s3]
+    assert result.first_seen == {
+        "a": d(2024, 12, 28), "b": d(2024, 12, 20), "c": d(2025, 2, 10), "d": d(2025, 3, 20),
+        "e": d(2025, 2, 5), "f": None, "g": d(2025, 3, 1),
+    }  # fmt: skip
+    dim = {r["customer_id"]: r["current_lifecycle_stage"] for r in result.dim_customers}
+    assert dim == {
+        "a": "active", "b": "active", "c": "prospect", "d": None, "e": "prospect", "f": None,
+        "g": "prospect",
+    }  # fmt: skip
+
+    stages = {(r["customer_id"], r["snapshot_date"]): r for r in result.history}
+    assert sorted(stages) == sorted(
+        [("a", s1), ("b", s1), ("a", s2), ("b", s2), ("c", s2), ("e", s2)]
+        + [(c, s3) for c in "abceg"]
+    )
+    assert [stages[("a", s)]["lifecycle_stage"] for s in (s1, s2, s3)] == [
+        "new",
+        "active",
+        "active",
+    ]
+    a2 = stages[("a", s2)]
+    assert (a2["purchase_days"], a2["recency_days"], a2["mean_purchase_gap_days"]) == (2, 8, 41.0)
+    assert a2["previous_lifecycle_stage"] == "new" and a2["previous_snapshot_date"] == s1
+    assert a2["tier"] is not None and stages[("c", s2)]["tier"] is None
+    assert stages[("b", s2)]["lifecycle_stage"] == "active"  # one purchase day, recency 39
+    c2 = stages[("c", s2)]
+    assert (c2["lifecycle_stage"], c2["previous_lifecycle_stage"]) == ("prospect", None)
+    assert c2["previous_snapshot_date"] == s1 and c2["is_reactivated"] is False
+    assert stages[("a", s1)]["previous_snapshot_date"] is None
+
+    transitions = {
+        (r["snapshot_date"], r["from_stage"], r["to_stage"]): (
+            r["customers"], r["from_stage_customers"], r["share_of_from_stage"]
+        )
+        for r in result.transitions
+    }  # fmt: skip
+    assert transitions == {
+        (s1, "unseen", "new"): (2, 2, 1.0),
+        (s2, "new", "active"): (2, 2, 1.0),
+        (s2, "unseen", "prospect"): (2, 2, 1.0),
+        (s3, "active", "active"): (2, 2, 1.0),
+        (s3, "prospect", "prospect"): (2, 2, 1.0),
+        (s3, "unseen", "prospect"): (1, 1, 1.0),
+    }
+
+    cohort_fields = (
+        "cohort_month", "months_since_first_purchase", "activity_month", "cohort_customers",
+        "active_customers", "retention_rate", "net_revenue", "cumulative_net_revenue_per_customer",
+    )  # fmt: skip
+    expected_cohorts = [
+        (d(2025, 1, 1), 0, d(2025, 1, 1), 2, 2, 1.0, Decimal("40"), 20.0),
+        (d(2025, 1, 1), 1, d(2025, 2, 1), 2, 1, 0.5, Decimal("15"), 27.5),
+        (d(2025, 1, 1), 2, d(2025, 3, 1), 2, 0, 0.0, Decimal("0"), 27.5),
+    ]
+    assert_rows_match(
+        result.cohort_retention,
+        [dict(zip(cohort_fields, v, strict=True)) for v in expected_cohorts],
+        MART_KEYS["rpt_cohort_retention"],
+        "small case cohorts",
+        columns=MART_COLUMNS["rpt_cohort_retention"],
+    )
+
+    kpi_fields = MART_COLUMNS["rpt_growth_kpis_monthly"]
+    expected_kpis = [
+        # month, complete, signups, new, activated, rate, active, repeat, rate, purchases,
+        # net, arpu, aov, churned, reactivated
+        (d(2024, 12, 1), True, 1, 0, 1, 1.0, 0, 0, None, 0, Decimal("-3"), None, None, 0, 0),
+        (d(2025, 1, 1), True, 0, 2, 0, None, 2, 0, 0.0, 2, Decimal("40"), 20.0, 20.0, 0, 0),
+        (d(2025, 2, 1), True, 1, 0, 0, 0.0, 1, 1, 1.0, 1, Decimal("15"), 15.0, 20.0, 0, 0),
+        (d(2025, 3, 1), False, 0, 0, 0, None, 0, 0, None, 0, Decimal("0"), None, None, 0, 0),
+    ]
+    assert_rows_match(
+        result.growth_kpis,
+        [dict(zip(kpi_fields, v, strict=True)) for v in expected_kpis],
+        MART_KEYS["rpt_growth_kpis_monthly"],
+        "small case growth KPIs",
+        columns=kpi_fields,
+    )
+
+
+def test_lifecycle_oracle_churn_and_reactivation_by_hand():
+    d = date
+    transactions = [
+        _tx("x1", "x", d(2024, 1, 15), "10"),
+        _tx("x2", "x", d(2024, 8, 10), "10"),  # 208 days after x1: a reactivation
+        _tx("y1", "y", d(2024, 1, 20), "10"),
+        _tx("z1", "z", d(2024, 9, 30), "10"),  # the latest purchase: as_of_date
+    ]
+    tiering = oracle.compute(transactions)
+    assert tiering.as_of_date == d(2024, 9, 30)
+    result = oracle_lifecycle.compute_lifecycle(transactions, {}, [], tiering)
+    stage = {(r["customer_id"], r["snapshot_date"]): r["lifecycle_stage"] for r in result.history}
+    assert [stage[("x", s)] for s in (d(2024, 6, 30), d(2024, 7, 31), d(2024, 8, 31))] == [
+        "at_risk", "churned", "reactivated",
+    ]  # fmt: skip
+    assert stage[("x", d(2024, 9, 30))] == "active"  # recency 51 <= 2 x 208
+    assert stage[("y", d(2024, 7, 31))] == "churned"  # recency 193
+    kpis = {r["month"]: r for r in result.growth_kpis}
+    assert [(kpis[d(2024, m, 1)]["churned_customers"], kpis[d(2024, m, 1)]["reactivated_customers"])
+            for m in (6, 7, 8, 9)] == [(0, 0), (2, 0), (0, 1), (0, 0)]  # fmt: skip
+    assert kpis[d(2024, 9, 1)]["is_complete_month"] is True  # as_of_date is a month end
+    transitions = {
+        (r["from_stage"], r["to_stage"]): r["customers"]
+        for r in result.transitions
+        if r["snapshot_date"] == d(2024, 8, 31)
+    }
+    assert transitions == {("churned", "reactivated"): 1, ("churned", "churned"): 1}
