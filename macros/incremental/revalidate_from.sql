@@ -77,14 +77,19 @@
 
     strata_delete_replaced_verdicts(key_column, timestamp_column): the post-hook of a validated
     model. After the run appended its verdicts (judged_at = this run), it deletes the stored
-    verdicts they replace: the older window verdicts and the older verdicts of every key that
-    reaches back.
+    verdicts they replace (strata_replaced_verdicts): the older window verdicts and the older
+    verdicts of every key that reaches back.
 
-    strata_rejudged_from(timestamp_column): the earliest date whose verdicts this run may have
-    changed: the earlier of the revalidation date and the earliest date judged in this run (rows
-    of keys reaching back), as a date; none in a full build (everything). The state record of
-    the model (macros/state/warehouse_state.sql) keeps it as recomputed_from, and the models
-    downstream recompute from it.
+    strata_verdicts_changed_from(key_column, timestamp_column): the earliest date whose verdicts this run
+    changed, as a date: the earliest date of a verdict row that the new verdicts add or the
+    replaced ones lose (all columns but judged_at compared; a row added, removed, or judged
+    differently), 9999-12-31 when the new verdicts equal the replaced ones (rows without a
+    parseable timestamp are always rejected, so they date nothing downstream), none in a full
+    build (everything). It runs in the state record post-hook, which dbt runs before the model's
+    own post-hooks, so both versions are still in the table. The state record of the model
+    (macros/state/warehouse_state.sql) keeps it as recomputed_from, and the models downstream
+    recompute from it: a refresh whose window holds the same verdicts as before plus one new day
+    recomputes from that day, not from the window start.
 -#}
 {% macro strata_rejudged_raw_rows(staged_relation, key_column, timestamp_column) %}
     {%- set from_date = strata_revalidate_from_date(timestamp_column) -%}
@@ -125,26 +130,32 @@
     {%- if strata_is_empty_run() or not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
+    delete from {{ this }}
+    where {{ strata_replaced_verdicts(key_column, timestamp_column) }}
+{%- endmacro %}
+
+{#- The condition on the validated table that holds for the stored verdicts this run's verdicts
+    replace: made before this run, and dated in the window, or undated, or of a key judged in
+    this run or stored in the window. -#}
+{% macro strata_replaced_verdicts(key_column, timestamp_column) -%}
     {%- set from_date = strata_revalidate_from_date(timestamp_column) -%}
     {%- set this_run = strata_this_run() -%}
-    delete from {{ this }}
-    where
-        judged_at <> {{ this_run }}
-        and (
-            {{ timestamp_column }} >= {{ from_date }}
-            or {{ timestamp_column }} is null
-            or {{ key_column }} in (
-                select judged.{{ key_column }} from {{ this }} as judged
-                where judged.judged_at = {{ this_run }} and judged.{{ key_column }} is not null
-            )
-            or {{ key_column }} in (
-                select stored.{{ key_column }} from {{ this }} as stored
-                where
-                    stored.judged_at <> {{ this_run }}
-                    and stored.{{ key_column }} is not null
-                    and (stored.{{ timestamp_column }} >= {{ from_date }} or stored.{{ timestamp_column }} is null)
-            )
+    judged_at <> {{ this_run }}
+    and (
+        {{ timestamp_column }} >= {{ from_date }}
+        or {{ timestamp_column }} is null
+        or {{ key_column }} in (
+            select judged.{{ key_column }} from {{ this }} as judged
+            where judged.judged_at = {{ this_run }} and judged.{{ key_column }} is not null
         )
+        or {{ key_column }} in (
+            select stored.{{ key_column }} from {{ this }} as stored
+            where
+                stored.judged_at <> {{ this_run }}
+                and stored.{{ key_column }} is not null
+                and (stored.{{ timestamp_column }} >= {{ from_date }} or stored.{{ timestamp_column }} is null)
+        )
+    )
 {%- endmacro %}
 
 {#-
@@ -170,14 +181,41 @@
     reject_reason is null and judged_at <> {{ strata_this_run() }}
 {%- endmacro %}
 
-{% macro strata_rejudged_from(timestamp_column) %}
-    {%- set window_start = strata_revalidate_from(timestamp_column) -%}
-    {%- if window_start is none -%}
+{% macro strata_verdicts_changed_from(key_column, timestamp_column) %}
+    {%- if strata_revalidate_from(timestamp_column) is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set earliest_judged = run_query(
-        'select min(cast(' ~ timestamp_column ~ ' as date)) as value from ' ~ this
-        ~ ' where judged_at = ' ~ strata_this_run()
-    ).columns['value'].values()[0] -%}
-    {{ return([window_start, earliest_judged] | reject('none') | min) }}
+    {%- set compared = [] -%}
+    {%- for column in adapter.get_columns_in_relation(this) if column.name | lower != 'judged_at' -%}
+        {%- do compared.append(adapter.quote(column.name)) -%}
+    {%- endfor -%}
+    {%- set changed_rows -%}
+        with
+
+        replaced as (
+
+            select {{ compared | join(', ') }} from {{ this }}
+            where {{ strata_replaced_verdicts(key_column, timestamp_column) }}
+
+        ),
+
+        judged as (
+
+            select {{ compared | join(', ') }} from {{ this }}
+            where judged_at = {{ strata_this_run() }}
+
+        ),
+
+        changed as (
+
+            (select * from judged except all select * from replaced)
+            union all
+            (select * from replaced except all select * from judged)
+
+        )
+
+        select min(cast({{ timestamp_column }} as date)) as value from changed
+    {%- endset -%}
+    {%- set earliest_changed = run_query(changed_rows).columns['value'].values()[0] -%}
+    {{ return(earliest_changed if earliest_changed is not none else modules.datetime.date(9999, 12, 31)) }}
 {% endmacro %}

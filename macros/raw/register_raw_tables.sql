@@ -75,3 +75,34 @@
     {%- endfor -%}
     {{ return(none) }}
 {% endmacro %}
+
+
+{#-
+    A fingerprint of the bytes of a raw table's file (for the build inputs of the models that read
+    a raw table without a timestamp column, macros/state/warehouse_state.sql): its MD5 and size,
+    'absent' when there is no file. Reading and hashing the bytes costs 0.14 s for the 27 MB
+    customers file of the 10M benchmark; judging its 1M rows again costs 4.3 s. A file written
+    again with the same content keeps its fingerprint. Computed once per run and table.
+-#}
+{% macro strata_raw_file_fingerprint(table_name) %}
+    {%- set cache = graph.setdefault('strata_raw_file_fingerprints', {}) -%}
+    {%- set key = invocation_id ~ ':' ~ table_name -%}
+    {%- if key not in cache -%}
+        {%- set reader = strata_raw_reader((var('raw_path') | string).rstrip('/'), table_name) -%}
+        {%- do cache.update({key: 'absent' if reader is none else adapter.dispatch('strata_file_fingerprint', 'strata')(reader.path)}) -%}
+    {%- endif -%}
+    {{ return(cache[key]) }}
+{% endmacro %}
+
+{% macro duckdb__strata_file_fingerprint(path) %}
+    {%- set row = run_query(
+        "select md5(content) as digest, size from read_blob('" ~ path.replace("'", "''") ~ "')"
+    ).rows[0] -%}
+    {{ return(row['digest'] ~ ':' ~ row['size']) }}
+{% endmacro %}
+
+{#- Engines without a way to read a file's bytes: a value that differs on every run, so the
+    table is judged again in full each time (always right, never stale). -#}
+{% macro default__strata_file_fingerprint(path) %}
+    {{ return('run ' ~ invocation_id) }}
+{% endmacro %}

@@ -16,6 +16,11 @@
                      incremental: a run judges only the revalidated rows
                      (macros/incremental/revalidate_from.sql) and its post-hook,
                      strata_delete_replaced_verdicts, deletes the stored verdicts they replace.
+                     When not given and the calling model is incremental (the customer
+                     profiles), an incremental run keeps every stored verdict and adds none: the
+                     model is rebuilt in full, every row judged, exactly when its build inputs
+                     changed, which include a fingerprint of the raw file
+                     (macros/state/warehouse_state.sql); its record then says it rewrote nothing.
 
     Returns one row per distinct raw row: the parsed columns, the text columns for rejected rows
     (for rows collapsed from several raw rows, the smallest raw text; null for valid rows, which
@@ -32,6 +37,12 @@
     {%- for text_column, parsed_column in text_columns.items() -%}
         {%- do identity.append('case when ' ~ parsed_column ~ ' is null then ' ~ text_column ~ ' end') -%}
     {%- endfor %}
+    {%- if timestamp_column is none and is_incremental() -%}
+        {%- do graph.setdefault('strata_recompute_from', {}).update(
+            {invocation_id ~ ':' ~ this: modules.datetime.date(9999, 12, 31)}
+        ) -%}
+        select * from {{ this }} where false
+    {%- else %}
 
     with
 
@@ -149,4 +160,5 @@
     )
 
     select * from validated
+    {%- endif %}
 {% endmacro %}

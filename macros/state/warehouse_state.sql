@@ -11,7 +11,10 @@
     - raw_path: the folder of the raw files (var raw_path);
     - var:<name>: each var of strata_rule_vars(), the vars stored results depend on;
     - seed:<name>: a fingerprint of the content of every seed upstream of the model, as loaded
-      (the tier bands, segments and recency buckets that analysts edit).
+      (the tier bands, segments and recency buckets that analysts edit);
+    - raw:<table>: for each raw table without a timestamp column upstream of the model (the
+      customer profiles), a fingerprint of its file's bytes (strata_raw_file_fingerprint): such
+      a table is judged again in full when its file changed, and kept as stored otherwise.
 
     should_full_refresh() (dbt's own macro, overridden here; dbt's is_incremental() and the
     incremental materialization both ask it) is true, as with --full-refresh, for an incremental
@@ -38,8 +41,12 @@
     {{ return(strata_changed_build_inputs() | length > 0) }}
 {% endmacro %}
 
-{#- The vars whose value stored results depend on. Add a var here when a new model's stored rows
-    depend on it (docs/incremental.md, "Adding a rule var or an incremental model"). -#}
+{#- The vars whose value the stored results of every incremental model depend on. Add a var here
+    when a new model's stored rows depend on it, or, when only that model's rows (and those
+    downstream) do, list it in the model's config meta strata_rule_vars (as
+    fct_customer_lifecycle_history does): then only that model and the incremental models
+    downstream of it rebuild when it changes (docs/incremental.md, "Adding a rule var or an
+    incremental model"). -#}
 {% macro strata_rule_vars() %}
     {{ return(['rfm_bins', 'min_transaction_date']) }}
 {% endmacro %}
@@ -91,6 +98,8 @@
         {%- if stored.get(name) != current.get(name) -%}
             {%- if name.startswith('seed:') -%}
                 {%- do changes.append('seed ' ~ name[5:] ~ ' changed') -%}
+            {%- elif name.startswith('raw:') -%}
+                {%- do changes.append('the raw ' ~ name[4:] ~ ' file changed') -%}
             {%- else -%}
                 {%- do changes.append(name ~ ' was ' ~ (stored.get(name) | tojson) ~ ', now ' ~ (current.get(name) | tojson)) -%}
             {%- endif -%}
@@ -102,7 +111,11 @@
 {#- This run's build inputs of the model being built: {name: value as text}. -#}
 {% macro strata_build_inputs() %}
     {%- set inputs = {'raw_path': strata_build_inputs_raw_path()} -%}
-    {%- for name in strata_rule_vars() -%}
+    {%- set rule_vars = strata_rule_vars() | list -%}
+    {%- for node_id in [model.unique_id] + strata_upstream_nodes(model.unique_id) if node_id.startswith('model.') -%}
+        {%- do rule_vars.extend(graph.nodes[node_id].config.meta.get('strata_rule_vars', [])) -%}
+    {%- endfor -%}
+    {%- for name in rule_vars | unique | sort -%}
         {%- do inputs.update({'var:' ~ name: var(name) | string}) -%}
     {%- endfor -%}
     {%- set seeds = [] -%}
@@ -112,6 +125,14 @@
     {%- for seed in seeds | sort(attribute='name') -%}
         {%- set relation = api.Relation.create(database=seed.database, schema=seed.schema, identifier=seed.alias) -%}
         {%- do inputs.update({'seed:' ~ seed.name: strata_relation_fingerprint(relation)}) -%}
+    {%- endfor -%}
+    {%- set raw_tables = strata_raw_tables() -%}
+    {%- for node_id in strata_upstream_nodes(model.unique_id) | sort if node_id.startswith('source.') -%}
+        {%- set source = graph.sources[node_id] -%}
+        {%- set spec = raw_tables.get(source.name) if source.source_name == 'raw' else none -%}
+        {%- if spec is not none and not spec.get('timestamp_column') -%}
+            {%- do inputs.update({'raw:' ~ source.name: strata_raw_file_fingerprint(source.name)}) -%}
+        {%- endif -%}
     {%- endfor -%}
     {{ return(inputs) }}
 {% endmacro %}
@@ -200,7 +221,7 @@
 {%- endmacro %}
 
 {#- The first date the model being built rewrote in this run (none = everything): for a
-    validated model, strata_rejudged_from; for a model using strata_recompute_from_date, that
+    validated model, strata_verdicts_changed_from; for a model using strata_recompute_from_date, that
     date; else everything. -#}
 {% macro strata_recomputed_from_of_this_run() %}
     {%- if not is_incremental() -%}
@@ -209,7 +230,7 @@
     {%- set key = invocation_id ~ ':' ~ this -%}
     {%- if key in graph.get('strata_revalidate_from', {}) -%}
         {%- for table_name, spec in strata_raw_tables().items() if this.identifier == 'int_' ~ table_name ~ '_validated' -%}
-            {{ return(strata_rejudged_from(spec.timestamp_column)) }}
+            {{ return(strata_verdicts_changed_from(spec.key_column, spec.timestamp_column)) }}
         {%- endfor -%}
     {%- endif -%}
     {{ return(graph.get('strata_recompute_from', {}).get(key)) }}

@@ -90,6 +90,20 @@ class DbtRun:
         return sum(n.seconds for n in lineage), lineage
 
 
+    def models_and_tests_seconds(self, models: tuple[str, ...]) -> float:
+        """Execution time of the named models and of the tests whose parents include one."""
+        ids = {n.unique_id for n in self.nodes if n.resource_type == "model" and n.name in models}
+        return sum(
+            n.seconds
+            for n in self.nodes
+            if n.unique_id in ids
+            or (
+                n.resource_type in ("test", "unit_test")
+                and ids.intersection(self.parent_map.get(n.unique_id, []))
+            )
+        )
+
+
 def load_run_results(target: Path) -> tuple[float, list[NodeTime]]:
     """Elapsed time and node times from ``target/run_results.json``."""
     results = dbt.read_run_results(target)

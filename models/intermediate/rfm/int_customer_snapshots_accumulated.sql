@@ -56,6 +56,7 @@ carried_totals as (
         'monetary': dbt.type_numeric(),
         'first_purchase_date': 'date',
         'last_purchase_date': 'date',
+        'purchase_days': 'bigint',
     }) }}
 
 ),
@@ -68,7 +69,9 @@ numbered_periods as (
         customer_periods.purchases,
         customer_periods.net_amount,
         customer_periods.first_purchase_date,
-        customer_periods.last_purchase_date
+        customer_periods.last_purchase_date,
+        customer_periods.purchase_days,
+        customer_periods.max_purchase_gap_days
 
     from customer_periods
     inner join recomputed_snapshots
@@ -82,7 +85,9 @@ numbered_periods as (
         frequency as purchases,
         monetary as net_amount,
         first_purchase_date,
-        last_purchase_date
+        last_purchase_date,
+        purchase_days,
+        cast(null as integer) as max_purchase_gap_days
 
     from carried_totals
 
@@ -95,7 +100,15 @@ running_totals as (
         snapshot_number,
         purchases,
         net_amount,
+        first_purchase_date as period_first_purchase_date,
+        max_purchase_gap_days,
         sum(purchases) over customer_to_date as frequency,
+        sum(purchase_days) over customer_to_date as purchase_days,
+        max(last_purchase_date) over (
+            partition by customer_id
+            order by snapshot_number
+            rows between unbounded preceding and 1 preceding
+        ) as previous_purchase_date,
         sum(net_amount) over customer_to_date as monetary,
         min(first_purchase_date) over customer_to_date as first_purchase_date,
         max(last_purchase_date) over customer_to_date as last_purchase_date,
@@ -136,7 +149,21 @@ accumulated as (
         cast(running_totals.frequency as bigint) as frequency,
         cast(running_totals.monetary as {{ dbt.type_numeric() }}) as monetary,
         running_totals.first_purchase_date,
-        running_totals.last_purchase_date
+        running_totals.last_purchase_date,
+        cast(running_totals.purchase_days as bigint) as purchase_days,
+        case
+            when recomputed_snapshots.snapshot_number = running_totals.snapshot_number
+                then running_totals.period_first_purchase_date
+        end as period_first_purchase_date,
+        case
+            when recomputed_snapshots.snapshot_number = running_totals.snapshot_number
+                then running_totals.previous_purchase_date
+            else running_totals.last_purchase_date
+        end as previous_purchase_date,
+        case
+            when recomputed_snapshots.snapshot_number = running_totals.snapshot_number
+                then running_totals.max_purchase_gap_days
+        end as period_max_purchase_gap_days
 
     from running_totals
     inner join recomputed_snapshots

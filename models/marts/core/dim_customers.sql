@@ -2,9 +2,9 @@
 -- depends_on: {{ ref('fct_customers_quarantined') }}
 with
 
-transactions as (
+first_seen as (
 
-    select * from {{ ref('fct_transactions') }}
+    select * from {{ ref('int_customer_first_seen') }}
 
 ),
 
@@ -14,15 +14,21 @@ validated_customers as (
 
 ),
 
-events as (
-
-    select * from {{ ref('fct_events') }}
-
-),
-
 current_rfm as (
 
     select * from {{ ref('fct_customer_rfm') }}
+
+),
+
+lifecycle_history as (
+
+    select * from {{ ref('fct_customer_lifecycle_history') }}
+
+),
+
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates') }}
 
 ),
 
@@ -30,43 +36,49 @@ customer_profiles as (
 
     select
         customer_id,
-        country,
-        signup_date
+        country
 
     from validated_customers
     where reject_reason is null
 
 ),
 
-customer_ids as (
+current_stages as (
 
-    select customer_id from transactions
-    union
-    select customer_id from customer_profiles
-    union
-    select customer_id from events
+    select
+        lifecycle_history.customer_id,
+        lifecycle_history.lifecycle_stage
+
+    from lifecycle_history
+    inner join snapshot_dates
+        on lifecycle_history.snapshot_date = snapshot_dates.snapshot_date
+    where snapshot_dates.is_as_of_date
 
 ),
 
 customers as (
 
     select
-        customer_ids.customer_id,
+        first_seen.customer_id,
         customer_profiles.country,
         current_rfm.tier as current_tier,
         current_rfm.segment as current_segment,
         current_rfm.rfm_cell as current_rfm_cell,
+        current_stages.lifecycle_stage as current_lifecycle_stage,
         current_rfm.customer_id is not null as is_scored,
         customer_profiles.customer_id is not null as has_profile,
-        customer_profiles.signup_date,
+        first_seen.signup_date,
+        first_seen.first_seen_date,
         current_rfm.first_purchase_date,
         current_rfm.last_purchase_date
 
-    from customer_ids
+    from first_seen
     left join customer_profiles
-        on customer_ids.customer_id = customer_profiles.customer_id
+        on first_seen.customer_id = customer_profiles.customer_id
     left join current_rfm
-        on customer_ids.customer_id = current_rfm.customer_id
+        on first_seen.customer_id = current_rfm.customer_id
+    left join current_stages
+        on first_seen.customer_id = current_stages.customer_id
 
 )
 

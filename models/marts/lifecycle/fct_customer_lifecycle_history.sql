@@ -1,0 +1,187 @@
+{{
+    config(
+        materialized='incremental',
+        pre_hook="{{ strata_delete_recomputed_snapshots() }}",
+        meta={'strata_rule_vars': [
+            'new_customer_days', 'churn_days', 'at_risk_min_days', 'at_risk_gap_multiple',
+            'one_time_buyer_at_risk_days',
+        ]},
+    )
+}}
+{#-
+    One row per customer and snapshot, from the first snapshot on or after the customer's
+    first_seen_date: the lifecycle stage at the snapshot, its inputs, the stage at the previous
+    snapshot and the tier. Definitions: models/marts/lifecycle/_lifecycle__docs.md.
+
+    The purchase history comes from the customer x snapshot spine int_customer_snapshots_accumulated
+    (running purchase days, first / last purchase, the purchase day before the period and the
+    largest gap inside it); a customer seen before its first transaction (a signup, an event) has
+    no spine row yet and is a prospect.
+
+    Incremental by snapshot date, like fct_customer_tier_history: the snapshots from the recompute
+    date on are computed again; the stage at the last snapshot kept comes from the stored rows. A
+    changed threshold var rebuilds it in full (meta strata_rule_vars).
+-#}
+{%- set recompute_from = strata_recompute_from_date() %}
+
+with
+
+first_seen as (
+
+    select * from {{ ref('int_customer_first_seen') }}
+    where first_seen_date is not null
+
+),
+
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates') }}
+    where snapshot_date >= {{ recompute_from }}
+
+),
+
+accumulated as (
+
+    select * from {{ ref('int_customer_snapshots_accumulated') }}
+    where snapshot_date >= {{ recompute_from }}
+
+),
+
+tier_history as (
+
+    select * from {{ ref('fct_customer_tier_history') }}
+    where snapshot_date >= {{ recompute_from }}
+
+),
+
+measured as (
+
+    select
+        first_seen.customer_id,
+        snapshot_dates.snapshot_date,
+        snapshot_dates.previous_snapshot_date,
+        first_seen.first_seen_date,
+        tier_history.tier,
+        cast(coalesce(accumulated.purchase_days, 0) as bigint) as purchase_days,
+        accumulated.first_purchase_date,
+        accumulated.last_purchase_date,
+        cast(
+            {{ dbt.datediff('accumulated.last_purchase_date', 'snapshot_dates.snapshot_date', 'day') }}
+            as integer
+        ) as recency_days,
+        cast(
+            {{ dbt.datediff('accumulated.first_purchase_date', 'accumulated.last_purchase_date', 'day') }}
+            as integer
+        ) as purchase_span_days,
+        coalesce(
+            accumulated.period_max_purchase_gap_days > {{ var('churn_days') }}
+            or {{ dbt.datediff('accumulated.previous_purchase_date', 'accumulated.period_first_purchase_date', 'day') }}
+            > {{ var('churn_days') }},
+            false
+        ) as is_reactivated
+
+    from first_seen
+    inner join snapshot_dates
+        on first_seen.first_seen_date <= snapshot_dates.snapshot_date
+    left join accumulated
+        on
+            first_seen.customer_id = accumulated.customer_id
+            and snapshot_dates.snapshot_date = accumulated.snapshot_date
+    left join tier_history
+        on
+            first_seen.customer_id = tier_history.customer_id
+            and snapshot_dates.snapshot_date = tier_history.snapshot_date
+
+),
+
+staged as (
+
+    select
+        *,
+        case
+            when purchase_days = 0 then 'prospect'
+            when
+                {{ dbt.datediff('first_purchase_date', 'snapshot_date', 'day') }}
+                <= {{ var('new_customer_days') }}
+                then 'new'
+            when recency_days > {{ var('churn_days') }} then 'churned'
+            when is_reactivated then 'reactivated'
+            when purchase_days >= 2
+                then
+                    case
+                        when
+                            recency_days > {{ var('at_risk_min_days') }}
+                            and recency_days * (purchase_days - 1)
+                            > {{ var('at_risk_gap_multiple') }} * purchase_span_days
+                            then 'at_risk'
+                        else 'active'
+                    end
+            when recency_days > {{ var('one_time_buyer_at_risk_days') }} then 'at_risk'
+            else 'active'
+        end as lifecycle_stage
+
+    from measured
+
+),
+
+stored_stages as (
+
+    {{ strata_rows_at_last_kept_snapshot({
+        'customer_id': dbt.type_string(),
+        'lifecycle_stage': dbt.type_string(),
+        'snapshot_date': 'date',
+    }) }}
+
+),
+
+known_stages as (
+
+    select
+        customer_id,
+        lifecycle_stage,
+        snapshot_date
+
+    from staged
+
+    union all
+
+    select
+        customer_id,
+        lifecycle_stage,
+        snapshot_date
+
+    from stored_stages
+
+),
+
+lifecycle_history as (
+
+    select
+        staged.customer_id,
+        staged.snapshot_date,
+        staged.previous_snapshot_date,
+        staged.first_seen_date,
+        staged.lifecycle_stage,
+        previous_stages.lifecycle_stage as previous_lifecycle_stage,
+        staged.tier,
+        staged.purchase_days,
+        staged.first_purchase_date,
+        staged.last_purchase_date,
+        staged.recency_days,
+        cast(
+            case
+                when staged.purchase_days >= 2
+                    then cast(staged.purchase_span_days as {{ strata_type_double() }}) / (staged.purchase_days - 1)
+            end as {{ strata_type_double() }}
+        ) as mean_purchase_gap_days,
+        staged.is_reactivated
+
+    from staged
+    left join known_stages as previous_stages
+        on
+            staged.customer_id = previous_stages.customer_id
+            and staged.previous_snapshot_date = previous_stages.snapshot_date
+
+)
+
+select * from lifecycle_history
