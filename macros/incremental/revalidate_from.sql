@@ -80,13 +80,17 @@
     verdicts they replace (strata_replaced_verdicts): the older window verdicts and the older
     verdicts of every key that reaches back.
 
-    strata_verdicts_changed_from(key_column, timestamp_column): the earliest date whose verdicts this run
-    changed, as a date: the earliest date of a verdict row that the new verdicts add or the
-    replaced ones lose (all columns but judged_at compared; a row added, removed, or judged
-    differently), 9999-12-31 when the new verdicts equal the replaced ones (rows without a
-    parseable timestamp are always rejected, so they date nothing downstream), none in a full
-    build (everything). It runs in the state record post-hook, which dbt runs before the model's
-    own post-hooks, so both versions are still in the table. The state record of the model
+    strata_verdicts_changed_from(timestamp_column): the earliest date whose verdicts
+    this run changed, as a date; none in a full build (everything). In the revalidation window
+    (and for undated rows) it compares the new verdicts with the stored ones they replace, all
+    columns but judged_at: the earliest date of a row only in one of the two (a raw row added,
+    removed, or judged differently) counts. A row dated before the window that this run judged
+    again (its key reaches back) counts as changed, whatever its verdict: rare, and the stored
+    verdicts it replaces have its dates. 9999-12-31 when nothing changed (rows without a
+    parseable timestamp are always rejected, so they date nothing downstream). It runs in the
+    state record post-hook, which dbt runs before the model's own post-hooks, so both versions
+    are still in the table; the filters are on the date column and judged_at only, so it costs
+    about a scan of those two columns. The state record of the model
     (macros/state/warehouse_state.sql) keeps it as recomputed_from, and the models downstream
     recompute from it: a refresh whose window holds the same verdicts as before plus one new day
     recomputes from that day, not from the window start.
@@ -181,10 +185,13 @@
     reject_reason is null and judged_at <> {{ strata_this_run() }}
 {%- endmacro %}
 
-{% macro strata_verdicts_changed_from(key_column, timestamp_column) %}
+{% macro strata_verdicts_changed_from(timestamp_column) %}
     {%- if strata_revalidate_from(timestamp_column) is none -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- set from_date = strata_revalidate_from_date(timestamp_column) -%}
+    {%- set this_run = strata_this_run() -%}
+    {%- set in_window = '(' ~ timestamp_column ~ ' >= ' ~ from_date ~ ' or ' ~ timestamp_column ~ ' is null)' -%}
     {%- set compared = [] -%}
     {%- for column in adapter.get_columns_in_relation(this) if column.name | lower != 'judged_at' -%}
         {%- do compared.append(adapter.quote(column.name)) -%}
@@ -192,30 +199,35 @@
     {%- set changed_rows -%}
         with
 
-        replaced as (
+        replaced_window as (
 
             select {{ compared | join(', ') }} from {{ this }}
-            where {{ strata_replaced_verdicts(key_column, timestamp_column) }}
+            where judged_at <> {{ this_run }} and {{ in_window }}
 
         ),
 
-        judged as (
+        judged_window as (
 
             select {{ compared | join(', ') }} from {{ this }}
-            where judged_at = {{ strata_this_run() }}
+            where judged_at = {{ this_run }} and {{ in_window }}
 
         ),
 
         changed as (
 
-            (select * from judged except all select * from replaced)
+            (select * from judged_window except all select * from replaced_window)
             union all
-            (select * from replaced except all select * from judged)
+            (select * from replaced_window except all select * from judged_window)
 
         )
 
         select min(cast({{ timestamp_column }} as date)) as value from changed
+
+        union all
+
+        select min(cast({{ timestamp_column }} as date)) as value from {{ this }}
+        where judged_at = {{ this_run }} and {{ timestamp_column }} < {{ from_date }}
     {%- endset -%}
-    {%- set earliest_changed = run_query(changed_rows).columns['value'].values()[0] -%}
-    {{ return(earliest_changed if earliest_changed is not none else modules.datetime.date(9999, 12, 31)) }}
+    {%- set earliest_changed = run_query(changed_rows).columns['value'].values() | reject('none') | list -%}
+    {{ return(earliest_changed | min if earliest_changed else modules.datetime.date(9999, 12, 31)) }}
 {% endmacro %}

@@ -230,7 +230,7 @@
     {%- set key = invocation_id ~ ':' ~ this -%}
     {%- if key in graph.get('strata_revalidate_from', {}) -%}
         {%- for table_name, spec in strata_raw_tables().items() if this.identifier == 'int_' ~ table_name ~ '_validated' -%}
-            {{ return(strata_verdicts_changed_from(spec.key_column, spec.timestamp_column)) }}
+            {{ return(strata_verdicts_changed_from(spec.timestamp_column)) }}
         {%- endfor -%}
     {%- endif -%}
     {{ return(graph.get('strata_recompute_from', {}).get(key)) }}

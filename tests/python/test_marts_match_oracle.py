@@ -590,3 +590,65 @@ def test_lifecycle_oracle_churn_and_reactivation_by_hand():
         if r["snapshot_date"] == d(2024, 8, 31)
     }
     assert transitions == {("churned", "reactivated"): 1, ("churned", "churned"): 1}
+
+
+# A handmade history of the lifecycle's edge cases (tests/python/fixtures/lifecycle_edge): returns
+# exactly churn_days and churn_days + 1 after the previous purchase, a fractional mean gap, refunds
+# before the first purchase, a customer with only zero-amount rows, customers known only from an
+# event or only from a profile without signup_date, signups and activity after as_of_date,
+# activation on day activation_days and the day after, a timestamp whose UTC date is in the next
+# month. Built with the default thresholds and with every threshold changed.
+LIFECYCLE_EDGE_DIR = Path(__file__).parent / "fixtures" / "lifecycle_edge"
+LIFECYCLE_EDGE_AS_OF = date(2025, 3, 15)
+LIFECYCLE_EDGE_VARS = {
+    "defaults": {},
+    "changed_thresholds": {
+        "churn_days": 100,
+        "at_risk_gap_multiple": 1.5,
+        "new_customer_days": 10,
+        "one_time_buyer_at_risk_days": 60,
+        "activation_days": 7,
+        "at_risk_min_days": 20,
+    },
+}
+
+
+@pytest.mark.parametrize("variant", list(LIFECYCLE_EDGE_VARS))
+def test_lifecycle_edge_cases_match_oracle(variant, tmp_path):
+    lifecycle_vars = LIFECYCLE_EDGE_VARS[variant]
+    duckdb_path = build_warehouse(
+        LIFECYCLE_EDGE_DIR,
+        tmp_path,
+        {"as_of_date": LIFECYCLE_EDGE_AS_OF.isoformat(), **lifecycle_vars},
+    )
+    assert read_table(duckdb_path, "marts.fct_customers_quarantined") == []
+    assert read_table(duckdb_path, "marts.fct_events_quarantined") == []
+    valid = oracle.load_raw_transactions(LIFECYCLE_EDGE_DIR).valid
+    tiering = oracle.compute(valid, as_of_date=LIFECYCLE_EDGE_AS_OF)
+    expected = oracle_lifecycle.compute_lifecycle(
+        valid,
+        oracle_lifecycle.load_valid_profiles(LIFECYCLE_EDGE_DIR),
+        oracle_lifecycle.load_valid_events(LIFECYCLE_EDGE_DIR),
+        tiering,
+        lifecycle_vars,
+    )
+    for mart, rows in {
+        "fct_customer_lifecycle_history": expected.history,
+        "fct_lifecycle_transitions": expected.transitions,
+        "rpt_cohort_retention": expected.cohort_retention,
+        "rpt_growth_kpis_monthly": expected.growth_kpis,
+    }.items():
+        assert_rows_match(
+            read_table(duckdb_path, f"marts.{mart}"),
+            rows,
+            MART_KEYS[mart],
+            f"lifecycle edge cases, {variant}: {mart}",
+            MART_COLUMNS[mart],
+        )
+    stages = {r["lifecycle_stage"] for r in expected.history}
+    assert {"reactivated", "churned", "at_risk", "prospect"} <= stages
+    dim = [
+        {k: r[k] for k in ("customer_id", "first_seen_date", "current_lifecycle_stage")}
+        for r in read_table(duckdb_path, "marts.dim_customers")
+    ]
+    assert_rows_match(dim, expected.dim_customers, ("customer_id",), f"{variant}: dim_customers")
