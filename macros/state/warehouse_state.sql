@@ -12,6 +12,10 @@
     - var:<name>: each var of strata_rule_vars(), the vars stored results depend on;
     - seed:<name>: a fingerprint of the content of every seed upstream of the model, as loaded
       (the tier bands, segments and recency buckets that analysts edit);
+    - code:<model>: the checksum dbt keeps of the SQL file of the model and of every model
+      upstream of it: an edited model (a new column, a changed rule) rebuilds itself and the
+      incremental models downstream instead of mixing rows of two versions (an edited macro is
+      not seen: run --full-refresh after one, docs/extending.md);
     - raw:<table>: for each raw table without a timestamp column upstream of the model (the
       customer profiles), a fingerprint of its file's bytes (strata_raw_file_fingerprint): such
       a table is judged again in full when its file changed, and kept as stored otherwise.
@@ -98,6 +102,8 @@
         {%- if stored.get(name) != current.get(name) -%}
             {%- if name.startswith('seed:') -%}
                 {%- do changes.append('seed ' ~ name[5:] ~ ' changed') -%}
+            {%- elif name.startswith('code:') -%}
+                {%- do changes.append('the SQL of ' ~ name[5:] ~ ' changed') -%}
             {%- elif name.startswith('raw:') -%}
                 {%- do changes.append('the raw ' ~ name[4:] ~ ' file changed') -%}
             {%- else -%}
@@ -125,6 +131,9 @@
     {%- for seed in seeds | sort(attribute='name') -%}
         {%- set relation = api.Relation.create(database=seed.database, schema=seed.schema, identifier=seed.alias) -%}
         {%- do inputs.update({'seed:' ~ seed.name: strata_relation_fingerprint(relation)}) -%}
+    {%- endfor -%}
+    {%- for node_id in [model.unique_id] + strata_upstream_nodes(model.unique_id) | sort if node_id.startswith('model.') -%}
+        {%- do inputs.update({'code:' ~ graph.nodes[node_id].name: graph.nodes[node_id].checksum.checksum}) -%}
     {%- endfor -%}
     {%- set raw_tables = strata_raw_tables() -%}
     {%- for node_id in strata_upstream_nodes(model.unique_id) | sort if node_id.startswith('source.') -%}

@@ -74,6 +74,13 @@ def make_messy(raw_dir: Path) -> None:
         writer.writerows(out)
 
 
+LIFECYCLE_MARTS = (
+    "fct_customer_lifecycle_history",
+    "fct_lifecycle_transitions",
+    "rpt_cohort_retention",
+    "rpt_growth_kpis_monthly",
+)
+
 TIERING_MARTS = (
     "fct_customer_rfm",
     "fct_customer_tier_history",
@@ -114,7 +121,9 @@ def built(request, tmp_path_factory) -> Built:
     return Built(request.param, raw_dir, duckdb_path, spec["as_of_date"], raw, expected)
 
 
-def _expected_rows(built: Built, mart: str) -> list[dict]:
+def _expected_rows(built: Built, mart: str, request) -> list[dict]:
+    if mart in LIFECYCLE_MARTS:
+        return _expected_lifecycle_rows(request.getfixturevalue("lifecycle"), mart)
     return {
         "fct_customer_rfm": built.expected.customer_rfm,
         "fct_customer_tier_history": built.expected.tier_history,
@@ -123,19 +132,19 @@ def _expected_rows(built: Built, mart: str) -> list[dict]:
     }[mart]
 
 
-@pytest.mark.parametrize("mart", TIERING_MARTS)
-def test_mart_matches_oracle(built, mart):
+@pytest.mark.parametrize("mart", TIERING_MARTS + LIFECYCLE_MARTS)
+def test_mart_matches_oracle(built, mart, request):
     actual = read_table(built.duckdb_path, f"marts.{mart}")
     assert_rows_match(
         actual,
-        _expected_rows(built, mart),
+        _expected_rows(built, mart, request),
         MART_KEYS[mart],
         f"{built.name}: {mart}",
         columns=MART_COLUMNS[mart],
     )
 
 
-@pytest.mark.parametrize("mart", TIERING_MARTS)
+@pytest.mark.parametrize("mart", TIERING_MARTS + LIFECYCLE_MARTS)
 def test_mart_columns_are_the_contract(built, mart):
     actual = query(
         built.duckdb_path,
@@ -148,10 +157,8 @@ def test_mart_columns_are_the_contract(built, mart):
     for column in ("monetary", "net_revenue"):
         if column in types:
             assert types[column] == "DECIMAL(28,6)", f"{mart}.{column} is {types[column]}"
-    for column in ("customer_share", "revenue_share", "share_of_from_tier", "avg_monetary",
-                   "migration_rate", "value_growth_rate"):  # fmt: skip
-        if column in types:
-            assert types[column] == "DOUBLE", f"{mart}.{column} is {types[column]}"
+    for column in FLOAT_COLUMNS & set(types):
+        assert types[column] == "DOUBLE", f"{mart}.{column} is {types[column]}"
 
 
 def test_as_of_date_and_snapshots(built):
@@ -244,13 +251,6 @@ def test_dim_customers_current_tier(built):
 # Lifecycle marts (issue 13): models/marts/lifecycle/_lifecycle__docs.md
 # --------------------------------------------------------------------------------------------
 
-LIFECYCLE_MARTS = (
-    "fct_customer_lifecycle_history",
-    "fct_lifecycle_transitions",
-    "rpt_cohort_retention",
-    "rpt_growth_kpis_monthly",
-)
-
 
 @pytest.fixture(scope="session")
 def lifecycle(built) -> oracle_lifecycle.LifecycleResult:
@@ -276,34 +276,6 @@ def _expected_lifecycle_rows(lifecycle: oracle_lifecycle.LifecycleResult, mart: 
 def test_profiles_and_events_are_all_valid(built):
     assert read_table(built.duckdb_path, "marts.fct_customers_quarantined") == []
     assert read_table(built.duckdb_path, "marts.fct_events_quarantined") == []
-
-
-@pytest.mark.parametrize("mart", LIFECYCLE_MARTS)
-def test_lifecycle_mart_matches_oracle(built, lifecycle, mart):
-    actual = read_table(built.duckdb_path, f"marts.{mart}")
-    assert_rows_match(
-        actual,
-        _expected_lifecycle_rows(lifecycle, mart),
-        MART_KEYS[mart],
-        f"{built.name}: {mart}",
-        columns=MART_COLUMNS[mart],
-    )
-
-
-@pytest.mark.parametrize("mart", LIFECYCLE_MARTS)
-def test_lifecycle_mart_columns_are_the_contract(built, mart):
-    actual = query(
-        built.duckdb_path,
-        "select column_name, data_type from information_schema.columns"
-        " where table_schema = 'marts' and table_name = ?",
-        [mart],
-    )
-    assert sorted(r["column_name"] for r in actual) == sorted(MART_COLUMNS[mart])
-    types = {r["column_name"]: r["data_type"] for r in actual}
-    if "net_revenue" in types:
-        assert types["net_revenue"] == "DECIMAL(28,6)", f"{mart}.net_revenue is {types}"
-    for column in FLOAT_COLUMNS & set(types):
-        assert types[column] == "DOUBLE", f"{mart}.{column} is {types[column]}"
 
 
 def test_dim_customers_lifecycle_columns(built, lifecycle):

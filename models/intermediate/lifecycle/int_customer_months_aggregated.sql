@@ -1,9 +1,18 @@
 {#-
     Valid transactions dated on or before as_of_date, aggregated per customer and calendar month:
-    the one pass over the transactions that rpt_cohort_retention and rpt_growth_kpis_monthly
-    need. A plain table, recomputed in full by every run.
+    what rpt_cohort_retention and rpt_growth_kpis_monthly need. A plain table, recomputed in full
+    by every run, from the period aggregates rather than from the transactions: a snapshot
+    period is a calendar month (up to as_of_date for the last one), except that the first period
+    also holds the rows dated before its month (refunds or zero amounts before the first purchase
+    in the data). Those few rows are read from fct_transactions and moved to their own months.
 -#}
 with
+
+customer_periods as (
+
+    select * from {{ ref('int_customer_periods_aggregated') }}
+
+),
 
 transactions as (
 
@@ -11,25 +20,69 @@ transactions as (
 
 ),
 
-as_of as (
+first_snapshot as (
 
-    select snapshot_date as as_of_date
+    select
+        min(snapshot_date) as first_snapshot_date,
+        cast({{ dbt.date_trunc('month', 'min(snapshot_date)') }} as date) as first_month_start
+
     from {{ ref('int_snapshot_dates') }}
-    where is_as_of_date
 
 ),
 
-transactions_to_date as (
+earlier_transactions as (
 
     select
         transactions.customer_id,
         transactions.amount,
-        transactions.is_purchase,
         cast({{ dbt.date_trunc('month', 'transactions.transaction_date') }} as date) as activity_month
 
     from transactions
-    inner join as_of
-        on transactions.transaction_date <= as_of.as_of_date
+    inner join first_snapshot
+        on transactions.transaction_date < first_snapshot.first_month_start
+
+),
+
+earlier_totals as (
+
+    select
+        customer_id,
+        sum(amount) as net_amount
+
+    from earlier_transactions
+    group by customer_id
+
+),
+
+period_months as (
+
+    select
+        customer_periods.customer_id,
+        cast({{ dbt.date_trunc('month', 'customer_periods.snapshot_date') }} as date) as activity_month,
+        customer_periods.purchases,
+        customer_periods.purchase_amount,
+        customer_periods.net_amount - coalesce(earlier_totals.net_amount, 0) as net_amount
+
+    from customer_periods
+    cross join first_snapshot
+    left join earlier_totals
+        on
+            customer_periods.customer_id = earlier_totals.customer_id
+            and customer_periods.snapshot_date = first_snapshot.first_snapshot_date
+
+),
+
+earlier_months as (
+
+    select
+        customer_id,
+        activity_month,
+        0 as purchases,
+        0 as purchase_amount,
+        sum(amount) as net_amount
+
+    from earlier_transactions
+    group by customer_id, activity_month
 
 ),
 
@@ -38,12 +91,22 @@ customer_months as (
     select
         customer_id,
         activity_month,
-        cast(sum(case when is_purchase then 1 else 0 end) as bigint) as purchases,
-        cast(sum(case when is_purchase then amount else 0 end) as {{ dbt.type_numeric() }}) as purchase_amount,
-        cast(sum(amount) as {{ dbt.type_numeric() }}) as net_amount
+        cast(purchases as bigint) as purchases,
+        cast(purchase_amount as {{ dbt.type_numeric() }}) as purchase_amount,
+        cast(net_amount as {{ dbt.type_numeric() }}) as net_amount
 
-    from transactions_to_date
-    group by customer_id, activity_month
+    from period_months
+
+    union all
+
+    select
+        customer_id,
+        activity_month,
+        cast(purchases as bigint) as purchases,
+        cast(purchase_amount as {{ dbt.type_numeric() }}) as purchase_amount,
+        cast(net_amount as {{ dbt.type_numeric() }}) as net_amount
+
+    from earlier_months
 
 ),
 

@@ -9,9 +9,8 @@
     that the tier history needs. A transaction dated d on or before as_of_date belongs to the
     first snapshot on or after d: the end of d's month, capped at as_of_date, and never before
     the first snapshot (a refund older than the first purchase counts in the first period).
-    Transactions after as_of_date are left out. Also per period: the distinct purchase days and
-    the largest gap between consecutive purchase days inside the period (for the lifecycle's
-    reactivation rule; the gap into the period is taken in int_customer_snapshots_accumulated).
+    Transactions after as_of_date are left out. Also per period: the distinct purchase days (for
+    the lifecycle stages).
 
     Incremental: recomputes the periods of the snapshots on or after the recompute date, reading
     only the transactions after the last snapshot kept.
@@ -92,66 +91,14 @@ customer_periods as (
         snapshot_date,
         cast(sum(case when is_purchase then 1 else 0 end) as bigint) as purchases,
         cast(sum(amount) as {{ dbt.type_numeric() }}) as net_amount,
+        cast(sum(case when is_purchase then amount else 0 end) as {{ dbt.type_numeric() }}) as purchase_amount,
         min(case when is_purchase then transaction_date end) as first_purchase_date,
-        max(case when is_purchase then transaction_date end) as last_purchase_date
+        max(case when is_purchase then transaction_date end) as last_purchase_date,
+        cast(count(distinct case when is_purchase then transaction_date end) as bigint) as purchase_days
 
     from transactions_in_periods
     group by customer_id, snapshot_date
-
-),
-
-purchase_days as (
-
-    select distinct
-        customer_id,
-        snapshot_date,
-        transaction_date
-
-    from transactions_in_periods
-    where is_purchase
-
-),
-
-purchase_day_gaps as (
-
-    select
-        customer_id,
-        snapshot_date,
-        transaction_date
-        - lag(transaction_date) over (
-            partition by customer_id, snapshot_date order by transaction_date
-        ) as gap_days
-
-    from purchase_days
-
-),
-
-period_purchase_days as (
-
-    select
-        customer_id,
-        snapshot_date,
-        cast(count(*) as bigint) as purchase_days,
-        cast(max(gap_days) as integer) as max_purchase_gap_days
-
-    from purchase_day_gaps
-    group by customer_id, snapshot_date
-
-),
-
-customer_periods_with_days as (
-
-    select
-        customer_periods.*,
-        cast(coalesce(period_purchase_days.purchase_days, 0) as bigint) as purchase_days,
-        period_purchase_days.max_purchase_gap_days
-
-    from customer_periods
-    left join period_purchase_days
-        on
-            customer_periods.customer_id = period_purchase_days.customer_id
-            and customer_periods.snapshot_date = period_purchase_days.snapshot_date
 
 )
 
-select * from customer_periods_with_days
+select * from customer_periods

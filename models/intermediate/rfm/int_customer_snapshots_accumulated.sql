@@ -70,8 +70,7 @@ numbered_periods as (
         customer_periods.net_amount,
         customer_periods.first_purchase_date,
         customer_periods.last_purchase_date,
-        customer_periods.purchase_days,
-        customer_periods.max_purchase_gap_days
+        customer_periods.purchase_days
 
     from customer_periods
     inner join recomputed_snapshots
@@ -86,8 +85,7 @@ numbered_periods as (
         monetary as net_amount,
         first_purchase_date,
         last_purchase_date,
-        purchase_days,
-        cast(null as integer) as max_purchase_gap_days
+        purchase_days
 
     from carried_totals
 
@@ -101,7 +99,6 @@ running_totals as (
         purchases,
         net_amount,
         first_purchase_date as period_first_purchase_date,
-        max_purchase_gap_days,
         sum(purchases) over customer_to_date as frequency,
         sum(purchase_days) over customer_to_date as purchase_days,
         max(last_purchase_date) over (
@@ -159,11 +156,7 @@ accumulated as (
             when recomputed_snapshots.snapshot_number = running_totals.snapshot_number
                 then running_totals.previous_purchase_date
             else running_totals.last_purchase_date
-        end as previous_purchase_date,
-        case
-            when recomputed_snapshots.snapshot_number = running_totals.snapshot_number
-                then running_totals.max_purchase_gap_days
-        end as period_max_purchase_gap_days
+        end as previous_purchase_date
 
     from running_totals
     inner join recomputed_snapshots

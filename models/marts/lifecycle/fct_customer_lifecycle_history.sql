@@ -13,15 +13,28 @@
     first_seen_date: the lifecycle stage at the snapshot, its inputs, the stage at the previous
     snapshot and the tier. Definitions: models/marts/lifecycle/_lifecycle__docs.md.
 
-    The purchase history comes from the customer x snapshot spine int_customer_snapshots_accumulated
-    (running purchase days, first / last purchase, the purchase day before the period and the
-    largest gap inside it); a customer seen before its first transaction (a signup, an event) has
-    no spine row yet and is a prospect.
+    Two kinds of rows. A customer with a valid transaction on or before the snapshot has a row in
+    the customer x snapshot spine int_customer_snapshots_accumulated (running purchase days,
+    first / last purchase, the purchase day before the period and the first one in it). A
+    customer seen only by a signup or an event so far is a prospect: those rows come from
+    int_customer_first_seen and the calendar, before the snapshot of its first transaction. So
+    the spine is not joined to the calendar a second time.
+
+    is_reactivated compares the first purchase day of the period with the purchase day before
+    the period. A gap between two purchase days inside one period would count too, but a period
+    lies within one calendar month (at most 30 days between two of its days), so it cannot
+    exceed churn_days, which must be at least 30 (checked below).
 
     Incremental by snapshot date, like fct_customer_tier_history: the snapshots from the recompute
     date on are computed again; the stage at the last snapshot kept comes from the stored rows. A
     changed threshold var rebuilds it in full (meta strata_rule_vars).
 -#}
+{%- if var('churn_days') | int < 30 -%}
+    {{ exceptions.raise_compiler_error(
+        "Strata: var churn_days is " ~ var('churn_days') ~ "; it must be at least 30 (days): the "
+        ~ "lifecycle stages are taken at monthly snapshots (models/marts/lifecycle/_lifecycle__docs.md)."
+    ) }}
+{%- endif %}
 {%- set recompute_from = strata_recompute_from_date() %}
 
 with
@@ -54,43 +67,71 @@ tier_history as (
 
 ),
 
-measured as (
+with_transactions as (
+
+    select
+        accumulated.customer_id,
+        accumulated.snapshot_date,
+        accumulated.previous_snapshot_date,
+        first_seen.first_seen_date,
+        tier_history.tier,
+        cast(accumulated.purchase_days as bigint) as purchase_days,
+        accumulated.first_purchase_date,
+        accumulated.last_purchase_date,
+        coalesce(
+            {{ dbt.datediff('accumulated.previous_purchase_date', 'accumulated.period_first_purchase_date', 'day') }}
+            > {{ var('churn_days') }},
+            false
+        ) as is_reactivated
+
+    from accumulated
+    inner join first_seen
+        on accumulated.customer_id = first_seen.customer_id
+    left join tier_history
+        on
+            accumulated.customer_id = tier_history.customer_id
+            and accumulated.snapshot_date = tier_history.snapshot_date
+
+),
+
+before_transactions as (
 
     select
         first_seen.customer_id,
         snapshot_dates.snapshot_date,
         snapshot_dates.previous_snapshot_date,
         first_seen.first_seen_date,
-        tier_history.tier,
-        cast(coalesce(accumulated.purchase_days, 0) as bigint) as purchase_days,
-        accumulated.first_purchase_date,
-        accumulated.last_purchase_date,
-        cast(
-            {{ dbt.datediff('accumulated.last_purchase_date', 'snapshot_dates.snapshot_date', 'day') }}
-            as integer
-        ) as recency_days,
-        cast(
-            {{ dbt.datediff('accumulated.first_purchase_date', 'accumulated.last_purchase_date', 'day') }}
-            as integer
-        ) as purchase_span_days,
-        coalesce(
-            accumulated.period_max_purchase_gap_days > {{ var('churn_days') }}
-            or {{ dbt.datediff('accumulated.previous_purchase_date', 'accumulated.period_first_purchase_date', 'day') }}
-            > {{ var('churn_days') }},
-            false
-        ) as is_reactivated
+        cast(null as {{ dbt.type_string() }}) as tier,
+        cast(0 as bigint) as purchase_days,
+        cast(null as date) as first_purchase_date,
+        cast(null as date) as last_purchase_date,
+        false as is_reactivated
 
     from first_seen
     inner join snapshot_dates
         on first_seen.first_seen_date <= snapshot_dates.snapshot_date
-    left join accumulated
-        on
-            first_seen.customer_id = accumulated.customer_id
-            and snapshot_dates.snapshot_date = accumulated.snapshot_date
-    left join tier_history
-        on
-            first_seen.customer_id = tier_history.customer_id
-            and snapshot_dates.snapshot_date = tier_history.snapshot_date
+    where
+        first_seen.first_transaction_date is null
+        or snapshot_dates.snapshot_date < first_seen.first_transaction_date
+
+),
+
+measured as (
+
+    select
+        *,
+        cast(
+            {{ dbt.datediff('last_purchase_date', 'snapshot_date', 'day') }} as integer
+        ) as recency_days,
+        cast(
+            {{ dbt.datediff('first_purchase_date', 'last_purchase_date', 'day') }} as integer
+        ) as purchase_span_days
+
+    from (
+        select * from with_transactions
+        union all
+        select * from before_transactions
+    ) as spine
 
 ),
 
