@@ -59,6 +59,9 @@ class BuildResult:
 # The builds of the tests skip dbt's unit tests (they check SQL on fixed rows, whatever the data):
 # the handmade warehouse, built once per session, runs them (BUILD_WITH_UNIT_TESTS).
 BUILD = ("build", *EXCLUDE_UNIT_TESTS)
+# A reference full build that a test only compares with (seeds and models, no data tests: its
+# tests pass or fail with the build it is compared to, which runs them).
+BUILD_MODELS_ONLY = ("build", *EXCLUDE_UNIT_TESTS, "--exclude-resource-type", "test")
 BUILD_WITH_UNIT_TESTS = ("build",)
 
 # Every test warehouse is a file named strata.duckdb (in its own folder): DuckDB names the

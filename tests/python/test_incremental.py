@@ -12,6 +12,7 @@ import duckdb
 import pytest
 from conftest import (
     BUILD,
+    BUILD_MODELS_ONLY,
     REPO_ROOT,
     build_warehouse,
     failure_summary,
@@ -265,7 +266,7 @@ def incremental_runs(daily_exports, tmp_path_factory) -> dict[str, dict]:
 
 @pytest.mark.parametrize("day", ["day2", "day2_removed", "day3", "day4"])
 def test_incremental_equals_full_refresh(day, daily_exports, incremental_runs, tmp_path):
-    full = build_warehouse(daily_exports[day], tmp_path, {})
+    full = build_warehouse(daily_exports[day], tmp_path, {}, BUILD_MODELS_ONLY)
     assert_same(incremental_runs[day], snapshot_of(full))
 
 
@@ -321,7 +322,7 @@ def test_a_stopped_run_is_caught_up_by_the_next(daily_exports, tmp_path_factory,
     )
     assert partial.returncode == 0, failure_summary(partial.output)
     path = build_warehouse(current_export(work, daily_exports["day4_early"]), work, {})
-    full = build_warehouse(daily_exports["day4_early"], tmp_path, {})
+    full = build_warehouse(daily_exports["day4_early"], tmp_path, {}, BUILD_MODELS_ONLY)
     assert_same(snapshot_of(path), snapshot_of(full))
 
 
@@ -330,7 +331,7 @@ def test_rerun_changes_nothing(incremental_runs):
 
 
 def test_backfill_to_an_earlier_as_of_date_and_back(daily_exports, incremental_runs, tmp_path):
-    full = build_warehouse(daily_exports["day4"], tmp_path, BACKFILL_VARS)
+    full = build_warehouse(daily_exports["day4"], tmp_path, BACKFILL_VARS, BUILD_MODELS_ONLY)
     assert_same(incremental_runs["backfill"], snapshot_of(full))
     assert_same(incremental_runs["after_backfill"], incremental_runs["day4"])
 
