@@ -120,12 +120,8 @@ measured as (
 
     select
         *,
-        cast(
-            {{ dbt.datediff('last_purchase_date', 'snapshot_date', 'day') }} as integer
-        ) as recency_days,
-        cast(
-            {{ dbt.datediff('first_purchase_date', 'last_purchase_date', 'day') }} as integer
-        ) as purchase_span_days
+        cast({{ dbt.datediff('last_purchase_date', 'snapshot_date', 'day') }} as integer) as recency_days,  -- noqa: LT05
+        cast({{ dbt.datediff('first_purchase_date', 'last_purchase_date', 'day') }} as integer) as purchase_span_days  -- noqa: LT05
 
     from (
         select * from with_transactions
