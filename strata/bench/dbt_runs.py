@@ -89,7 +89,6 @@ class DbtRun:
         ]  # fmt: skip
         return sum(n.seconds for n in lineage), lineage
 
-
     def models_and_tests_seconds(self, models: tuple[str, ...]) -> float:
         """Execution time of the named models and of the tests whose parents include one."""
         ids = {n.unique_id for n in self.nodes if n.resource_type == "model" and n.name in models}
