@@ -6,6 +6,12 @@
     ({{ amount }} > 0)
 {%- endmacro %}
 
+{#- An order of the customer value model: any transaction that is not a refund, whatever its
+    value (docs block order in models/docs.md). -#}
+{% macro strata_is_order(amount) -%}
+    (not {{ strata_is_refund(amount) }})
+{%- endmacro %}
+
 {% macro strata_is_refund(amount) -%}
     ({{ amount }} < 0)
 {%- endmacro %}

@@ -33,6 +33,17 @@ LIFECYCLE_MODELS = (
     "rpt_cohort_retention",
     "rpt_growth_kpis_monthly",
 )
+# The customer value models (issue 14): the BTYD summary, the BG/NBD and Gamma-Gamma fit and the
+# scoring (Python models, numpy and scipy), and their marts; at 1M customers they must take
+# seconds, not minutes.
+VALUE_MODELS = (
+    "int_value_model_settings",
+    "int_customer_orders_summarised",
+    "int_value_model_fit",
+    "int_customer_value_scored",
+    "fct_customer_value",
+    "rpt_value_model_fit",
+)
 TOP_NODES = 10
 
 
@@ -273,6 +284,16 @@ def figure_rows(results: Results) -> list[tuple[str, str, str]]:
             ("  lifecycle, cohort and growth models + their tests (sum of node times)",
              seconds(lifecycle_s), f"{ratio(lifecycle_s, wall):.0%} of the full build's wall time")
         )  # fmt: skip
+        value_s = full.models_and_tests_seconds(VALUE_MODELS)
+        fit_s, scoring_s = (
+            sum(n.seconds for n in full.nodes if n.resource_type == "model" and n.name == name)
+            for name in ("int_value_model_fit", "int_customer_value_scored")
+        )
+        rows.append(
+            ("  customer value models (summary, fit, scoring, marts) + their tests",
+             seconds(value_s), f"{ratio(value_s, wall):.0%} of the full build's wall time; "
+             f"the fit {seconds(fit_s)}, the scoring {seconds(scoring_s)}")
+        )  # fmt: skip
         current_s, lineage = full.lineage_seconds(CURRENT_RFM_MART)
         rows.append(
             (f"Strata current RFM (sum of node times of `{CURRENT_RFM_MART}` + upstream)",
@@ -293,6 +314,8 @@ def figure_rows(results: Results) -> list[tuple[str, str, str]]:
              seconds(inc.lineage_seconds(CURRENT_RFM_MART)[0]), ""),
             ("  lifecycle, cohort and growth models + their tests (sum of node times)",
              seconds(inc.models_and_tests_seconds(LIFECYCLE_MODELS)), ""),
+            ("  customer value models + their tests (sum of node times)",
+             seconds(inc.models_and_tests_seconds(VALUE_MODELS)), ""),
             ("  peak memory", gib(inc.measured.max_rss_bytes), ""),
         ]  # fmt: skip
     if results.baseline is not None:

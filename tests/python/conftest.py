@@ -203,6 +203,12 @@ def build_expecting_failure(
     return result.output + "\n" + log_text
 
 
+# Columns that differ between two builds of the same data by design: judged_at records when a
+# verdict was made, fit_seconds how long a value model took to fit. Comparisons of whole
+# warehouses leave them out.
+BUILD_DEPENDENT_COLUMNS = ("judged_at", "fit_seconds")
+
+
 def query(duckdb_path: Path, sql: str, params: list | None = None) -> list[dict]:
     """Rows of a read-only query as dicts (the connection is closed afterwards)."""
     connection = duckdb.connect(str(duckdb_path), read_only=True)

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 from conftest import (
     BUILD,
+    BUILD_DEPENDENT_COLUMNS,
     BUILD_MODELS_ONLY,
     REPO_ROOT,
     build_warehouse,
@@ -66,11 +67,13 @@ def snapshot_of(duckdb_path: Path) -> dict[str, list[tuple]]:
     """Every compared relation as a sorted list of row tuples."""
     result = {}
     for relation in compared_relations():
-        # judged_at records when a verdict was made, so it differs between builds by design
-        exclude = " exclude (judged_at)" if relation.endswith("_validated") else ""
-        rows = query(duckdb_path, f"select *{exclude} from {relation}")
+        rows = query(duckdb_path, f"select * from {relation}")
         result[relation] = sorted(
-            (tuple(row.values()) for row in rows), key=lambda row: tuple(map(repr, row))
+            (
+                tuple(value for name, value in row.items() if name not in BUILD_DEPENDENT_COLUMNS)
+                for row in rows
+            ),
+            key=lambda row: tuple(map(repr, row)),
         )
     return result
 
