@@ -59,9 +59,10 @@ period_months as (
     select
         customer_periods.customer_id,
         cast({{ dbt.date_trunc('month', 'customer_periods.snapshot_date') }} as date) as activity_month,
-        customer_periods.purchases,
-        customer_periods.purchase_amount,
-        customer_periods.net_amount - coalesce(earlier_totals.net_amount, 0) as net_amount
+        cast(customer_periods.purchases as bigint) as purchases,
+        cast(customer_periods.purchase_amount as {{ dbt.type_numeric() }}) as purchase_amount,
+        cast(customer_periods.net_amount - coalesce(earlier_totals.net_amount, 0) as {{ dbt.type_numeric() }})
+            as net_amount
 
     from customer_periods
     cross join first_snapshot
@@ -77,9 +78,9 @@ earlier_months as (
     select
         customer_id,
         activity_month,
-        0 as purchases,
-        0 as purchase_amount,
-        sum(amount) as net_amount
+        cast(0 as bigint) as purchases,
+        cast(0 as {{ dbt.type_numeric() }}) as purchase_amount,
+        cast(sum(amount) as {{ dbt.type_numeric() }}) as net_amount
 
     from earlier_transactions
     group by customer_id, activity_month
@@ -88,25 +89,9 @@ earlier_months as (
 
 customer_months as (
 
-    select
-        customer_id,
-        activity_month,
-        cast(purchases as bigint) as purchases,
-        cast(purchase_amount as {{ dbt.type_numeric() }}) as purchase_amount,
-        cast(net_amount as {{ dbt.type_numeric() }}) as net_amount
-
-    from period_months
-
+    select * from period_months
     union all
-
-    select
-        customer_id,
-        activity_month,
-        cast(purchases as bigint) as purchases,
-        cast(purchase_amount as {{ dbt.type_numeric() }}) as purchase_amount,
-        cast(net_amount as {{ dbt.type_numeric() }}) as net_amount
-
-    from earlier_months
+    select * from earlier_months
 
 ),
 
