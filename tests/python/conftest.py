@@ -108,19 +108,29 @@ def parsed_manifest(project_dir: Path = REPO_ROOT):
     return _parsed_manifest(Path(project_dir), Path(tempfile.mkdtemp(prefix="strata-parse-")))
 
 
+# What dbt writes besides the warehouse, left out of test builds unless a test reads it: its log
+# lines on stdout and in logs/dbt.log, and manifest.json / run_results.json in the target folder.
+# Writing them took about 3 s of a 15 s fixture build (2026-12-02); the test sees dbt's info,
+# warning and error lines through the callback below either way.
+QUIET = ("--log-level", "none", "--log-level-file", "none", "--no-write-json")
+
+
 def run_dbt(
     args: list[str],
     raw_dir: Path,
     tmp_path: Path,
     vars: dict,
     project_dir: Path = REPO_ROOT,
+    *,
+    artifacts: bool = False,
 ) -> BuildResult:
     """Run `dbt <args>` on project_dir into <tmp_path>/strata.duckdb; never raises.
 
     dbt runs in this process (dbtRunner) on a manifest parsed once per session: a dbt
     subprocess spends 10 s importing and parsing before it does anything, which was most of the
     suite's time. Returns code 0 (success), 1 (a node failed) or 2 (dbt stopped with an error),
-    as the dbt command would.
+    as the dbt command would. `artifacts`: write logs/dbt.log and target/run_results.json (see
+    QUIET).
     """
     from dbt.cli.main import dbtRunner
 
@@ -134,7 +144,7 @@ def run_dbt(
         target_path=tmp_path / "target",
         log_path=tmp_path / "logs",
         vars=all_vars,
-        extra=["--no-use-colors"],
+        extra=["--no-use-colors", *(() if artifacts else QUIET)],
     )
     lines: list[str] = []
 
@@ -162,10 +172,15 @@ def run_dbt(
 
 
 def run_dbt_build(
-    raw_dir: Path, tmp_path: Path, vars: dict, args: tuple[str, ...] = BUILD
+    raw_dir: Path,
+    tmp_path: Path,
+    vars: dict,
+    args: tuple[str, ...] = BUILD,
+    *,
+    artifacts: bool = False,
 ) -> BuildResult:
     """Run `dbt build` from the repo root into <tmp_path>/strata.duckdb; never raises."""
-    return run_dbt(list(args), raw_dir, tmp_path, vars)
+    return run_dbt(list(args), raw_dir, tmp_path, vars, artifacts=artifacts)
 
 
 def failure_summary(output: str) -> str:
@@ -193,7 +208,7 @@ def build_expecting_failure(
     raw_dir: Path, tmp_path: Path, vars: dict, args: tuple[str, ...] = BUILD
 ) -> str:
     """dbt build that must FAIL; returns its output (stdout + stderr, incl. dbt's log file)."""
-    result = run_dbt_build(raw_dir, tmp_path, vars, args)
+    result = run_dbt_build(raw_dir, tmp_path, vars, args, artifacts=True)
     assert result.returncode != 0, (
         f"dbt build unexpectedly succeeded for raw_path={raw_dir}; output tail:\n"
         f"{result.output[-OUTPUT_TAIL_CHARS:]}"

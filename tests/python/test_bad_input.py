@@ -481,7 +481,7 @@ def dirty(datasets, tmp_path_factory) -> Build:
     """The dirty dataset; ~5% bad rows, so it must build with warnings only."""
     raw_dir = write_plain(tmp_path_factory.mktemp("raw_dirty"), datasets.dirty)
     tmp = tmp_path_factory.mktemp("build_dirty")
-    result = run_dbt_build(raw_dir, tmp, VARS)
+    result = run_dbt_build(raw_dir, tmp, VARS, artifacts=True)  # run_results.json is read
     assert result.returncode == 0, failure_summary(result.output)
     return Build(
         raw_dir, tmp, result.duckdb_path, result.output, marts_snapshot(tmp / "strata.duckdb")

@@ -21,7 +21,7 @@ import oracle
 import oracle_lifecycle
 import pytest
 from compare import FLOAT_COLUMNS, MART_COLUMNS, MART_KEYS, assert_rows_match
-from conftest import build_warehouse, generate_data, query, read_table
+from conftest import BUILD_MODELS_ONLY, build_warehouse, generate_data, query, read_table
 
 DATASETS = {
     "csv_explicit_as_of": {
@@ -592,6 +592,7 @@ def test_lifecycle_edge_cases_match_oracle(variant, tmp_path):
         LIFECYCLE_EDGE_DIR,
         tmp_path,
         {"as_of_date": LIFECYCLE_EDGE_AS_OF.isoformat(), **lifecycle_vars},
+        BUILD_MODELS_ONLY,  # compared with the oracle; the data tests run on the datasets above
     )
     assert read_table(duckdb_path, "marts.fct_customers_quarantined") == []
     assert read_table(duckdb_path, "marts.fct_events_quarantined") == []

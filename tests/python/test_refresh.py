@@ -1,8 +1,9 @@
 """strata refresh: lock, dbt build, publish for BI; a failed or killed run never half-serves.
 
 One workspace (warehouse, serving dir, dbt target) in a temp folder is shared by the tests of this
-module, in file order, to keep the number of dbt builds small (about seven, 7-10 s each). Every
-test leaves a good version served, which is all the next one assumes.
+module, in file order, to keep the number of dbt builds small (one of the whole project, then
+about six of the tier chain, TIER_CHAIN). Every test leaves a good version served, which is all
+the next one assumes.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ REFRESH_TIMEOUT = 600
 DUCKDB_15_READABLE_VERSIONS = range(64, 69)
 DUCKDB_15_VERSION = "1.5.6"
 NEW_CUSTOMERS = 7
+# After the first refresh (every model), the tests refresh the tier chain and the transactions
+# only: what they check is the locking, publishing and failure handling around dbt, and
+# fct_customer_rfm is what the readers count (the consistency tests between the two need both).
+# A refresh of the whole project takes about twice as long.
+TIER_CHAIN = ("--select", "+fct_customer_rfm", "+fct_transactions")
 VERSION_QUERY = """
     select
         (select count(*) from marts.fct_customer_rfm),
@@ -384,7 +390,7 @@ def test_readers_see_one_whole_version_during_a_refresh(workspace, tmp_path):
         with (workspace.raw_dir / "transactions.csv").open("a") as transactions:
             for number in range(NEW_CUSTOMERS):
                 transactions.write(f"t9{number:09d},c9{number:08d},2025-06-30 12:00:00,10.00\n")
-        result = workspace.run()
+        result = workspace.run(*TIER_CHAIN)
         seen_by_end = {mode: len(observations(mode)) for mode in readers}
         for mode in readers:
             wait_for_more(mode, seen_by_end[mode] + 5)
@@ -418,7 +424,7 @@ def test_readers_see_one_whole_version_during_a_refresh(workspace, tmp_path):
 def test_failing_test_keeps_the_served_version(workspace):
     before = workspace.snapshot()
     runs_before = len(workspace.runs_log())
-    result = workspace.run(vars={"quarantine_error_share": -1})
+    result = workspace.run(*TIER_CHAIN, vars={"quarantine_error_share": -1})
     assert result.returncode == EXIT_BUILD_FAILED, result.stdout[-OUTPUT_TAIL_CHARS:]
     assert workspace.snapshot() == before, "served data changed after a failed build"
     failure = [line for line in result.stdout.splitlines() if "dbt build failed" in line]
@@ -440,7 +446,7 @@ def test_a_killed_refresh_leaves_the_old_version_and_blocks_nothing(workspace):
     # 1. SIGKILL the refresh alone while dbt builds: dbt must not live on as an orphan writer
     # 2. SIGKILL the whole process group (what cron's or systemd's kill does)
     for kill_group in (False, True):
-        process = workspace.start()
+        process = workspace.start(*TIER_CHAIN)
         lines = wait_for_line(process, " START ")
         killed_runs.append(run_id_of("".join(lines)))
         if kill_group:
@@ -457,7 +463,7 @@ def test_a_killed_refresh_leaves_the_old_version_and_blocks_nothing(workspace):
     (workspace.parquet_root / ".tmp-x" / "dim_customers.parquet").write_bytes(b"half")
     os.symlink(".tmp-x", workspace.parquet_root / "current.tmp-x")
 
-    result = workspace.run()  # the dead holder's flock is gone with it: no waiting
+    result = workspace.run(*TIER_CHAIN)  # the dead holder's flock is gone with it: no waiting
     assert_succeeded(result)
     assert not [p for p in workspace.serving_dir.rglob("*") if ".tmp-" in p.name]
     after = workspace.served_version()
@@ -492,13 +498,13 @@ def test_a_held_lock_names_its_holder(workspace):
 
 def test_refreshes_started_together_run_one_at_a_time(workspace, tmp_path):
     served_before = workspace.served_version()
-    first = workspace.start(output=tmp_path / "first.txt")
-    second = workspace.start(output=tmp_path / "second.txt")
+    first = workspace.start(*TIER_CHAIN, output=tmp_path / "first.txt")
+    second = workspace.start(*TIER_CHAIN, output=tmp_path / "second.txt")
     # the patient one comes once the lock is taken, so that it cannot be the one taking it
     deadline = time.monotonic() + 60
     while not workspace.lock_file.read_text().strip() and time.monotonic() < deadline:
         time.sleep(0.02)
-    patient = workspace.start("--wait-seconds", "300", output=tmp_path / "patient.txt")
+    patient = workspace.start(*TIER_CHAIN, "--wait-seconds", "300", output=tmp_path / "patient.txt")
     outputs = {}
     for name, process in (("first", first), ("second", second), ("patient", patient)):
         process.wait(timeout=REFRESH_TIMEOUT)
