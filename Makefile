@@ -29,7 +29,7 @@ $(INSTALLED): $(wildcard $(LOCK)) pyproject.toml
 	  echo "Creating $(VENV) with $(PYTHON) (Python $(PY_VERSION))"; rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
-	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-compile -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed*
 	touch $@
@@ -56,7 +56,7 @@ bench: install ## Benchmark at scale vs a hand-written DuckDB baseline and panda
 	$(BIN)/strata bench $(BENCH_ARGS)
 
 pytest: install ## Run the pytest suite (dbt builds on test fixtures, compared with a Python oracle)
-	STRATA_TEST_DUCKDB15=$${STRATA_TEST_DUCKDB15:-1} $(BIN)/pytest -n 2 --dist loadgroup --durations=15 tests/python
+	STRATA_TEST_DUCKDB15=$${STRATA_TEST_DUCKDB15:-1} $(BIN)/pytest -n 2 --dist loadgroup --no-loadscope-reorder --durations=15 tests/python
 
 lint-sql: install ## sqlfluff lint (dbt templater, in-memory target)
 	$(BIN)/sqlfluff lint
