@@ -52,6 +52,27 @@ MART_COLUMNS = {
         "purchases", "net_revenue", "arpu", "average_order_value", "churned_customers",
         "reactivated_customers",
     ],
+    # Behaviour marts (issue 15), models/marts/behaviour/_behaviour__docs.md
+    "fct_customer_usage_weekly": [
+        "customer_id", "week_start", "week_end", "is_complete_week", "events", "active_days",
+        "core_features_used", "usage_band", "band_rank", "previous_usage_band",
+    ],
+    "rpt_usage_depth_weekly": [
+        "week_start", "previous_week_start", "from_band", "to_band", "customers",
+        "from_band_customers", "share_of_from_band", "share_of_known_customers",
+        "is_complete_week",
+    ],
+    "fct_customer_content_preference": [
+        "customer_id", "content_category", "content_events", "content_share",
+        "customer_content_events", "content_preference", "as_of_date", "window_start_date",
+    ],
+    "rpt_engagement_daily": [
+        "activity_date", "tier", "tier_rank", "dau", "wau", "mau", "stickiness",
+    ],
+    "rpt_activation_retention": [
+        "cohort_week_start", "day_n", "cohort_customers", "eligible_customers",
+        "retained_on_day", "retained_by_day", "retention_rate_on_day", "retention_rate_by_day",
+    ],
 }  # fmt: skip
 
 MART_KEYS = {
@@ -63,6 +84,11 @@ MART_KEYS = {
     "fct_lifecycle_transitions": ("snapshot_date", "from_stage", "to_stage"),
     "rpt_cohort_retention": ("cohort_month", "months_since_first_purchase"),
     "rpt_growth_kpis_monthly": ("month",),
+    "fct_customer_usage_weekly": ("customer_id", "week_start"),
+    "rpt_usage_depth_weekly": ("week_start", "from_band", "to_band"),
+    "fct_customer_content_preference": ("customer_id", "content_category"),
+    "rpt_engagement_daily": ("activity_date", "tier"),
+    "rpt_activation_retention": ("cohort_week_start", "day_n"),
 }
 
 FLOAT_COLUMNS = {
@@ -81,6 +107,13 @@ FLOAT_COLUMNS = {
     "repeat_purchase_rate",
     "arpu",
     "average_order_value",
+    # behaviour marts
+    "share_of_known_customers",
+    "share_of_from_band",
+    "content_share",
+    "stickiness",
+    "retention_rate_on_day",
+    "retention_rate_by_day",
 }
 
 

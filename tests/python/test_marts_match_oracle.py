@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import oracle
+import oracle_behaviour
 import oracle_lifecycle
 import pytest
 from compare import FLOAT_COLUMNS, MART_COLUMNS, MART_KEYS, assert_rows_match
@@ -81,6 +82,14 @@ LIFECYCLE_MARTS = (
     "rpt_growth_kpis_monthly",
 )
 
+BEHAVIOUR_MARTS = (
+    "fct_customer_usage_weekly",
+    "rpt_usage_depth_weekly",
+    "fct_customer_content_preference",
+    "rpt_engagement_daily",
+    "rpt_activation_retention",
+)
+
 TIERING_MARTS = (
     "fct_customer_rfm",
     "fct_customer_tier_history",
@@ -124,6 +133,8 @@ def built(request, tmp_path_factory) -> Built:
 def _expected_rows(built: Built, mart: str, request) -> list[dict]:
     if mart in LIFECYCLE_MARTS:
         return _expected_lifecycle_rows(request.getfixturevalue("lifecycle"), mart)
+    if mart in BEHAVIOUR_MARTS:
+        return _expected_behaviour_rows(request.getfixturevalue("behaviour"), mart)
     return {
         "fct_customer_rfm": built.expected.customer_rfm,
         "fct_customer_tier_history": built.expected.tier_history,
@@ -132,7 +143,7 @@ def _expected_rows(built: Built, mart: str, request) -> list[dict]:
     }[mart]
 
 
-@pytest.mark.parametrize("mart", TIERING_MARTS + LIFECYCLE_MARTS)
+@pytest.mark.parametrize("mart", TIERING_MARTS + LIFECYCLE_MARTS + BEHAVIOUR_MARTS)
 def test_mart_matches_oracle(built, mart, request):
     actual = read_table(built.duckdb_path, f"marts.{mart}")
     assert_rows_match(
@@ -144,7 +155,7 @@ def test_mart_matches_oracle(built, mart, request):
     )
 
 
-@pytest.mark.parametrize("mart", TIERING_MARTS + LIFECYCLE_MARTS)
+@pytest.mark.parametrize("mart", TIERING_MARTS + LIFECYCLE_MARTS + BEHAVIOUR_MARTS)
 def test_mart_columns_are_the_contract(built, mart):
     actual = query(
         built.duckdb_path,
@@ -296,6 +307,49 @@ def test_dim_customers_lifecycle_columns(built, lifecycle):
     if built.as_of_var is not None:
         # the explicit as_of_date is in the middle of the data: some customers come later
         assert any(r["current_lifecycle_stage"] is None for r in lifecycle.dim_customers)
+
+
+# --------------------------------------------------------------------------------------------
+# Behaviour marts (issue 15): models/marts/behaviour/_behaviour__docs.md
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def behaviour(built, lifecycle) -> oracle_behaviour.BehaviourResult:
+    """The behaviour oracle on the built dataset, with the catalog and bands of seeds/."""
+    events = oracle_behaviour.load_valid_events_with_names(built.raw_dir)
+    return oracle_behaviour.compute_behaviour(
+        events, lifecycle.first_seen, None, None, built.expected, rfm_bins=5
+    )
+
+
+def _expected_behaviour_rows(behaviour: oracle_behaviour.BehaviourResult, mart: str) -> list:
+    return {
+        "fct_customer_usage_weekly": behaviour.usage_weekly,
+        "rpt_usage_depth_weekly": behaviour.usage_depth_weekly,
+        "fct_customer_content_preference": behaviour.content_preference,
+        "rpt_engagement_daily": behaviour.engagement_daily,
+        "rpt_activation_retention": behaviour.activation_retention,
+    }[mart]
+
+
+def test_dim_customers_behaviour_columns(built, behaviour):
+    rows = read_table(built.duckdb_path, "marts.dim_customers")
+    columns = ("customer_id", "current_usage_band", "current_content_preference")
+    actual = [{c: r[c] for c in columns} for r in rows]
+    assert_rows_match(
+        actual, behaviour.dim_customers, ("customer_id",), f"{built.name}: dim_customers"
+    )
+
+
+def test_generated_behaviour_reaches_every_band_and_preference(behaviour):
+    """The generated events exercise what the marts distinguish (else the comparisons above
+    would prove little): every usage band, inactive weeks, and each kind of preference."""
+    bands = {r["usage_band"] for r in behaviour.usage_weekly}
+    assert {"deep", "medium", "shallow"} <= bands
+    assert any(r["to_band"] == "inactive" for r in behaviour.usage_depth_weekly)
+    preferences = {r["content_preference"] for r in behaviour.content_preference}
+    assert len(preferences - {"mixed", "undetermined"}) >= 2, preferences
 
 
 def test_lifecycle_oracle_on_generated_data_is_plausible(lifecycle):

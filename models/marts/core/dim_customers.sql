@@ -32,6 +32,58 @@ snapshot_dates as (
 
 ),
 
+usage_weekly as (
+
+    select * from {{ ref('fct_customer_usage_weekly') }}
+
+),
+
+content_preferences as (
+
+    select * from {{ ref('fct_customer_content_preference') }}
+
+),
+
+customer_value as (
+
+    select * from {{ ref('fct_customer_value') }}
+
+),
+
+-- The latest complete ISO week: the one ending on the latest Sunday on or before as_of_date.
+usage_band_week as (
+
+    select
+        {{ strata_week_start(dbt.dateadd('day', -6, 'snapshot_date')) }} as week_start,
+        snapshot_date as as_of_date
+
+    from snapshot_dates
+    where is_as_of_date
+
+),
+
+current_usage_bands as (
+
+    select
+        usage_weekly.customer_id,
+        usage_weekly.usage_band
+
+    from usage_weekly
+    inner join usage_band_week
+        on usage_weekly.week_start = usage_band_week.week_start
+
+),
+
+current_content_preferences as (
+
+    select distinct
+        customer_id,
+        content_preference
+
+    from content_preferences
+
+),
+
 customer_profiles as (
 
     select
@@ -65,6 +117,17 @@ customers as (
         current_rfm.segment as current_segment,
         current_rfm.rfm_cell as current_rfm_cell,
         current_stages.lifecycle_stage as current_lifecycle_stage,
+        case
+            when current_usage_bands.customer_id is not null then current_usage_bands.usage_band
+            when first_seen.first_seen_date <= {{ dbt.dateadd('day', 6, 'usage_band_week.week_start') }} then 'inactive'
+        end as current_usage_band,
+        case
+            when current_content_preferences.customer_id is not null then current_content_preferences.content_preference
+            when first_seen.first_seen_date <= usage_band_week.as_of_date then 'undetermined'
+        end as current_content_preference,
+        customer_value.value_tier as current_value_tier,
+        customer_value.predicted_clv,
+        customer_value.churn_risk,
         current_rfm.customer_id is not null as is_scored,
         customer_profiles.customer_id is not null as has_profile,
         first_seen.signup_date,
@@ -79,6 +142,14 @@ customers as (
         on first_seen.customer_id = current_rfm.customer_id
     left join current_stages
         on first_seen.customer_id = current_stages.customer_id
+    left join current_usage_bands
+        on first_seen.customer_id = current_usage_bands.customer_id
+    left join current_content_preferences
+        on first_seen.customer_id = current_content_preferences.customer_id
+    left join customer_value
+        on first_seen.customer_id = customer_value.customer_id
+    left join usage_band_week
+        on 1 = 1  -- one row, or none before the first purchase
 
 )
 
