@@ -9,7 +9,10 @@ build must give:
 - editing the rule seeds on a copy of the project, as an analyst would: tier bands, a new
   segment (plus one that can never be reached, which must warn by name), recency buckets, then
   rfm_bins 4 and back to 5; a rfm_bins without bands or segments must stop before any tier is
-  written, saying which seed lacks rows.
+  written, saying which seed lacks rows;
+- editing the behaviour seeds (usage depth bands, event catalog): the behaviour marts equal the
+  oracle (tests/python/oracle_behaviour.py) with the edited seeds, and bands that leave a week
+  without a band stop the build before the weekly usage is written.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import shutil
 from pathlib import Path
 
 import oracle
+import oracle_behaviour
+import oracle_lifecycle
 import pytest
 from compare import MART_COLUMNS, MART_KEYS, assert_rows_match
 from conftest import (
@@ -259,3 +264,112 @@ def test_rfm_bins_without_rules_stops_before_any_tier(analyst):
     assert "seeds/rfm_tier_bands.csv" in result.output
     assert "seeds/rfm_segments.csv" in result.output
     assert read_table(duckdb_path, "marts.fct_customer_tier_history") == history
+
+
+# The behaviour marts and everything upstream of them (the tier chain included: engagement is
+# counted per tier), with the tests on these alone.
+BEHAVIOUR = (
+    "--select", "+fct_customer_usage_weekly", "+rpt_usage_depth_weekly",
+    "+fct_customer_content_preference", "+rpt_engagement_daily", "+rpt_activation_retention",
+    "+dim_customers", "--indirect-selection", "cautious",
+)  # fmt: skip
+BEHAVIOUR_MARTS = {
+    "fct_customer_usage_weekly": "usage_weekly",
+    "rpt_usage_depth_weekly": "usage_depth_weekly",
+    "fct_customer_content_preference": "content_preference",
+    "rpt_engagement_daily": "engagement_daily",
+    "rpt_activation_retention": "activation_retention",
+}
+
+
+def assert_behaviour_marts_match_oracle(duckdb_path: Path, raw: Path, seeds: Path, label: str):
+    """Every behaviour mart and dim_customers' behaviour columns equal the oracle with these
+    seeds."""
+    transactions = oracle.load_raw_transactions(raw).valid
+    tiering = oracle.compute(transactions, n_bins=5, seeds_dir=seeds)
+    events = oracle_behaviour.load_valid_events_with_names(raw)
+    first_seen = oracle_lifecycle.first_seen_dates(
+        transactions, oracle_lifecycle.load_valid_profiles(raw), oracle_behaviour.event_days(events)
+    )
+    expected = oracle_behaviour.compute_behaviour(
+        events, first_seen, None, None, tiering, rfm_bins=5, seeds_dir=seeds
+    )
+    for mart, attribute in BEHAVIOUR_MARTS.items():
+        assert_rows_match(
+            read_table(duckdb_path, f"marts.{mart}"),
+            getattr(expected, attribute),
+            MART_KEYS[mart],
+            f"{label}: {mart}",
+            columns=MART_COLUMNS[mart],
+        )
+    dim = read_table(duckdb_path, "marts.dim_customers")
+    columns = ("customer_id", "current_usage_band", "current_content_preference")
+    assert_rows_match(
+        [{c: r[c] for c in columns} for r in dim],
+        expected.dim_customers,
+        ("customer_id",),
+        f"{label}: dim_customers",
+    )
+    return expected
+
+
+def test_edited_behaviour_seeds_give_what_a_full_build_gives(analyst):
+    """The analyst retunes the usage depth bands and the event catalog: the behaviour marts
+    follow the edited seeds; bands that leave a week without a band stop the build before the
+    weekly usage is written, saying why."""
+    project, raw, build = analyst
+    seeds = project / "seeds"
+    duckdb_path = build / "strata.duckdb"
+
+    def run(args=BUILD, selection=BEHAVIOUR):
+        return run_dbt([*args, *selection], raw, build, {}, project_dir=project)
+
+    # After the first build, an edit rebuilds what reads the edited seeds (all plain tables).
+    edited = ("--select", "usage_depth_bands+", "event_catalog+")
+    result = run()
+    assert result.returncode == 0, failure_summary(result.output)
+    before = assert_behaviour_marts_match_oracle(duckdb_path, raw, seeds, "shipped seeds")
+
+    # A stricter deep band and a new top band; compare stops being a core feature, the home
+    # page becomes beginner content, and an event name nobody catalogued is warned about.
+    write_csv(
+        seeds / "usage_depth_bands.csv",
+        ["usage_band", "band_rank", "min_core_features", "min_active_days"],
+        [["power", 4, 4, 6], ["deep", 3, 2, 4], ["medium", 2, 1, 2], ["shallow", 1, 0, 1]],
+    )
+    catalog = read_csv(seeds / "event_catalog.csv")
+    catalog = [
+        ["compare", "false", "compare", ""] if row[0] == "compare"
+        else ["home", "false", "", "beginner"] if row[0] == "home"
+        else row
+        for row in catalog
+        if row[0] != "share_link"
+    ]  # fmt: skip
+    write_csv(
+        seeds / "event_catalog.csv",
+        ["event_name", "is_core_feature", "feature", "content_category"],
+        catalog,
+    )
+    result = run(selection=edited)
+    assert result.returncode == 0, failure_summary(result.output)
+    after = assert_behaviour_marts_match_oracle(duckdb_path, raw, seeds, "edited seeds")
+    assert after.usage_weekly != before.usage_weekly
+    assert after.content_preference != before.content_preference
+
+    # Rank 1 needing two active days leaves one-day weeks without a band: the seed test stops
+    # the build, and the weekly usage stays as the last good build wrote it.
+    weekly = read_table(duckdb_path, "marts.fct_customer_usage_weekly")
+    write_csv(
+        seeds / "usage_depth_bands.csv",
+        ["usage_band", "band_rank", "min_core_features", "min_active_days"],
+        [["deep", 3, 3, 5], ["medium", 2, 1, 2], ["shallow", 1, 0, 2]],
+    )
+    result = run(selection=edited)
+    assert result.returncode != 0
+    assert "does not give every week a band" in result.output, result.output[-3000:]
+    assert "rank 1 must need 0 and 1" in result.output
+    assert read_table(duckdb_path, "marts.fct_customer_usage_weekly") == weekly
+    assert "share_link" in run_dbt(
+        ["test", "--select", "assert_every_event_name_is_catalogued"], raw, build, {},
+        project_dir=project,
+    ).output  # fmt: skip

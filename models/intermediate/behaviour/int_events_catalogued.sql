@@ -1,8 +1,10 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='view') }}
 {#-
-    The counted events (valid events dated on or before as_of_date) with what the event catalog (seed event_catalog) says of their name. The one place that
-    reads the catalog and cuts events at as_of_date. Ephemeral: every behaviour mart reads it
-    as a CTE, so it adds no table and no node to a build.
+    The counted events (valid events dated on or before as_of_date) with what the event catalog
+    (seed event_catalog) says of their name. The one place that reads the catalog and cuts
+    events at as_of_date. A view (an ephemeral model breaks dbt's in-process runs of the
+    tests, which reuse one parsed manifest): the marts that read it each run
+    the join with the small catalog, and no copy of the events is stored.
 -#}
 with
 
