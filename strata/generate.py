@@ -18,8 +18,15 @@ The data are synthetic but shaped like a real shop:
 * purchases follow seasonality (Nov/Dec peak, summer dip, busier weekends, a daily rhythm);
 * about 3% of purchases are refunded a few days later by a negative row of the same or a smaller
   amount, and about 0.1% of purchases come with an extra zero-amount row;
-* about a third of the active customers also have events (``feature_use`` / ``content_view``),
-  a few per active month.
+* about a third of the active customers also have events (``feature_use`` / ``content_view``,
+  exactly the names of ``seeds/event_catalog.csv``), in bursts: each has an engagement level
+  that sets how many ISO weeks of its active lifetime it is active in (busier and quieter
+  four-week stretches, more in the weeks just after sign-up; the sign-up day, or a random day
+  for earlier sign-ups, is always active), on how many distinct days of such a week (1..7)
+  and how many events per active day (a short session); events mix the ``home`` page,
+  ``share_link``, the core features (6 names of 5 features) and content views, whose category
+  follows a per-customer taste (a clear favourite among beginner / technical / business for
+  most, none for some). Events are drawn last in a chunk: they never change the other tables.
 
 All transactions fall inside the ``--months`` calendar months that end with ``--end-date``
 (inclusive); the latest purchase is on ``--end-date`` itself. The output depends only on the
@@ -93,15 +100,49 @@ SHARE_FULL_REFUND = 0.65  # of refunds, refund the whole purchase (else a part o
 MAX_REFUND_DELAY_DAYS = 14
 SHARE_ZERO_ROW = 0.001
 
-# Events.
+# Events. EVENT_CATALOG is the demo event catalog, row for row ``seeds/event_catalog.csv``:
+# (event_name, event_type, is_core_feature, feature, content_category; "" = none).
 SHARE_WITH_EVENTS = 0.35  # of customers active in the window
-EVENTS_RATE_SHAPE = 2.0  # gamma shape / scale of events per active month
-EVENTS_RATE_SCALE = 1.0
-EVENT_NAMES: dict[str, tuple[str, ...]] = {
-    "feature_use": ("search", "wishlist_add", "cart_add", "compare", "review_submit"),
-    "content_view": ("home", "product_page", "category_page", "promo_page", "help_center"),
+EVENT_CATALOG: tuple[tuple[str, str, bool, str, str], ...] = (
+    ("search", "feature_use", True, "search", ""),
+    ("cart_add", "feature_use", True, "cart", ""),
+    ("cart_remove", "feature_use", True, "cart", ""),
+    ("wishlist_add", "feature_use", True, "wishlist", ""),
+    ("compare", "feature_use", True, "compare", ""),
+    ("review_submit", "feature_use", True, "reviews", ""),
+    ("share_link", "feature_use", False, "sharing", ""),
+    ("home", "content_view", False, "", ""),
+    ("guide_getting_started", "content_view", False, "", "beginner"),
+    ("tutorial_first_order", "content_view", False, "", "beginner"),
+    ("article_api_reference", "content_view", False, "", "technical"),
+    ("article_integration_howto", "content_view", False, "", "technical"),
+    ("case_study", "content_view", False, "", "business"),
+    ("report_market_trends", "content_view", False, "", "business"),
+)
+CONTENT_CATEGORIES: tuple[str, ...] = ("beginner", "technical", "business")
+#: Relative frequency of the core event names (integers: drawn from a lookup table).
+CORE_EVENT_WEIGHTS: dict[str, int] = {
+    "search": 15,
+    "cart_add": 11,
+    "cart_remove": 3,
+    "wishlist_add": 8,
+    "compare": 6,
+    "review_submit": 7,
 }
-SHARE_FEATURE_USE = 0.45
+ENGAGEMENT_BETA = (1.2, 3.0)  # beta(a, b) engagement level of a customer, 0 (low) .. 1 (high)
+ACTIVE_WEEK_P = (0.01, 0.14)  # chance that a week of the lifetime is active, at engagement 0 / 1
+BURST_WEEKS = 4  # weeks of a stretch sharing one busyness factor (exponential, mean 1)
+ONBOARDING_BOOST = 3.0  # weeks just after sign-up: active-week chance x (1 + boost), decaying
+ONBOARDING_HALF_LIFE_WEEKS = 2.0  # ... with this half-life (ignored after 16 weeks)
+EXTRA_DAY_P = (0.03, 0.92)  # active days of an active week = 1 + binomial(6, p), p at 0 / 1
+EVENTS_PER_DAY = (0.3, 2.0)  # active day: 1 + poisson(lambda) events, lambda at engagement 0 / 1
+SESSION_GAP_SECONDS = 90.0  # mean gap between two events of the day (exponential)
+SHARE_HOME = 0.15  # of events: the home page
+SHARE_SHARE_LINK = 0.03  # of events: share_link
+CONTENT_AFFINITY_BETA = (1.5, 2.5)  # beta: a customer's share of content views among the rest
+CONTENT_TASTE_WEIGHTS = (0.40, 0.30, 0.30)  # favourite category (CONTENT_CATEGORIES order)
+SHARE_NO_TASTE = 0.30  # customers without a favourite (categories equally likely)
+TASTE_STRENGTH = (0.60, 0.95)  # uniform: chance that a content view is of the favourite
 
 # Seasonality: January .. December, Monday .. Sunday, hour 0 .. 23 (UTC).
 MONTH_WEIGHTS = np.array([0.85, 0.85, 0.95, 1.00, 1.00, 0.90, 0.78, 0.80, 0.95, 1.05, 1.35, 1.60])
@@ -235,7 +276,7 @@ class Chunk:
     tx_cents: np.ndarray  # int64[n_tx], amount in cents (negative = refund)
     ev_customer: np.ndarray  # int64[n_ev]
     ev_epoch_second: np.ndarray  # int64[n_ev]
-    ev_name: np.ndarray  # int64[n_ev], index into the flattened EVENT_NAMES
+    ev_name: np.ndarray  # int64[n_ev], index into EVENT_CATALOG
 
     @property
     def n_customers(self) -> int:
@@ -246,6 +287,178 @@ class Chunk:
 def chunk_rng(seed: int, chunk_index: int) -> np.random.Generator:
     """Return the independent random generator of one chunk (depends on seed and index only)."""
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, chunk_index])))
+
+
+_EVENT_INDEX = {row[0]: i for i, row in enumerate(EVENT_CATALOG)}
+#: Core event indexes, each repeated by its weight: a uniform pick is a weighted pick.
+_CORE_EVENTS = np.repeat(
+    np.array([_EVENT_INDEX[name] for name in CORE_EVENT_WEIGHTS], dtype=np.int64),
+    list(CORE_EVENT_WEIGHTS.values()),
+)
+#: Active-week chance multiplier by weeks since the sign-up week (the last entry: 16 and more).
+_ONBOARDING = np.append(
+    1.0 + ONBOARDING_BOOST * 0.5 ** (np.arange(16) / ONBOARDING_HALF_LIFE_WEEKS), 1.0
+)
+#: Event indexes of the content names, one row per CONTENT_CATEGORIES entry.
+_CONTENT_EVENTS = np.array(
+    [[i for i, row in enumerate(EVENT_CATALOG) if row[4] == cat] for cat in CONTENT_CATEGORIES],
+    dtype=np.int64,
+)
+
+
+def _lerp(bounds: tuple[float, float], level: np.ndarray) -> np.ndarray:
+    """Return ``bounds[0]`` at ``level`` 0 to ``bounds[1]`` at 1, linearly."""
+    return bounds[0] + (bounds[1] - bounds[0]) * level
+
+
+def _active_weeks(
+    rng: np.random.Generator,
+    engagement: np.ndarray,
+    week_lo: np.ndarray,
+    week_hi: np.ndarray,
+    signup_week: np.ndarray,
+    first_week: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pick the active weeks among the weeks ``week_lo .. week_hi`` of each customer.
+
+    A week is active with a chance set by the engagement, times a busyness factor shared by
+    the weeks of a ``BURST_WEEKS`` stretch, times an onboarding boost after the sign-up week;
+    ``first_week`` is always active. Returns ``(customer, week)`` per active week, by customer
+    and week (customers are positions in the per-customer arrays).
+    """
+    n_weeks = week_hi - week_lo + 1
+    pair_c = np.repeat(np.arange(week_lo.shape[0], dtype=np.int64), n_weeks)
+    pair_j = (
+        week_lo[pair_c]
+        + np.arange(pair_c.shape[0])
+        - np.repeat(np.cumsum(n_weeks) - n_weeks, n_weeks)
+    )
+    stretch = pair_j // BURST_WEEKS
+    new_stretch = np.ones(pair_c.shape[0], dtype=bool)
+    new_stretch[1:] = (pair_c[1:] != pair_c[:-1]) | (stretch[1:] != stretch[:-1])
+    stretch_id = np.cumsum(new_stretch) - 1
+    busyness = rng.standard_exponential(size=int(new_stretch.sum()))
+    since_signup = pair_j - signup_week[pair_c]
+    onboarding = _ONBOARDING[np.clip(since_signup, 0, _ONBOARDING.shape[0] - 1)]
+    p_week = _lerp(ACTIVE_WEEK_P, engagement)[pair_c] * busyness[stretch_id] * onboarding
+    is_active = rng.random(pair_c.shape[0]) < p_week
+    is_active |= pair_j == first_week[pair_c]
+    return pair_c[is_active], pair_j[is_active]
+
+
+def _active_days(
+    rng: np.random.Generator,
+    cal: Calendar,
+    engagement: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    first_day: np.ndarray,
+    week_c: np.ndarray,
+    monday: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pick the active days of each active week (arrays per week; ``monday`` its first day).
+
+    ``1 + binomial(6, p)`` distinct days (p rising with the engagement), at most the days of
+    the week inside the lifetime ``[lo, hi]``, weighted like purchase days (weighted sampling
+    without replacement: the smallest exponential keys / weight); ``first_day`` is always one
+    of them. Returns ``(customer, day)`` per active day.
+    """
+    days = monday[:, None] + np.arange(7)
+    inside = (days >= lo[:, None]) & (days <= hi[:, None])
+    k = 1 + rng.binomial(6, _lerp(EXTRA_DAY_P, engagement))
+    k = np.minimum(k, inside.sum(axis=1))
+    day_weight = np.diff(cal.purchase_cum)[np.clip(days, 0, cal.n_days - 1)]
+    keys = np.where(inside, rng.standard_exponential(days.shape) / day_weight, np.inf)
+    keys[days == first_day[:, None]] = -1.0
+    ranked = np.take_along_axis(days, np.argsort(keys, axis=1), axis=1)
+    return np.repeat(week_c, k), ranked[np.arange(7) < k[:, None]]
+
+
+def generate_events(
+    rng: np.random.Generator,
+    cal: Calendar,
+    customers: np.ndarray,
+    signup_day: np.ndarray,
+    active_lo: np.ndarray,
+    active_hi: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Draw the events of ``customers`` (chunk-local indexes of active customers).
+
+    Returns ``(customer, day, second_of_day, event index into EVENT_CATALOG)`` per event,
+    unordered. A customer is active in some ISO weeks (Monday start) of its active lifetime
+    ``[active_lo, active_hi]``, on 1..7 distinct days of such a week, with a short session of
+    events on each active day; engagement drives all three. Fully vectorised.
+    """
+    m = customers.shape[0]
+    lo, hi = active_lo[customers], active_hi[customers]
+    engagement = rng.beta(*ENGAGEMENT_BETA, size=m)
+    content_affinity = rng.beta(*CONTENT_AFFINITY_BETA, size=m)
+    taste = rng.choice(len(CONTENT_CATEGORIES), size=m, p=CONTENT_TASTE_WEIGHTS)
+    strength = np.where(
+        rng.random(m) < SHARE_NO_TASTE,
+        1.0 / len(CONTENT_CATEGORIES),
+        rng.uniform(*TASTE_STRENGTH, size=m),
+    )
+    # the sign-up day is always active; for earlier sign-ups a random day of the lifetime
+    first_day = np.where(signup_day[customers] >= 0, lo, sample_days(rng, cal.purchase_cum, lo, hi))
+
+    # weeks of the lifetime: week j covers window days monday0 + 7j .. monday0 + 7j + 6
+    monday0 = -((cal.start_epoch_day + 3) % 7)  # the Monday on or before day 0 (1970-01-01: Thu)
+    week_c, week_j = _active_weeks(
+        rng,
+        engagement,
+        (lo - monday0) // 7,
+        (hi - monday0) // 7,
+        (signup_day[customers] - monday0) // 7,
+        (first_day - monday0) // 7,
+    )
+    # active days: 1..7 distinct days of each active week
+    day_c, day = _active_days(
+        rng,
+        cal,
+        engagement[week_c],
+        lo[week_c],
+        hi[week_c],
+        first_day[week_c],
+        week_c,
+        monday0 + 7 * week_j,
+    )
+
+    # a session per active day: a start time, then events a minute or two apart
+    per_day = 1 + rng.poisson(_lerp(EVENTS_PER_DAY, engagement)[day_c])
+    start = sample_seconds_of_day(rng, cal, day.shape[0])
+    ev_c = np.repeat(day_c, per_day)
+    n_e = ev_c.shape[0]
+    gaps = np.cumsum(rng.exponential(SESSION_GAP_SECONDS, size=n_e))
+    first = np.cumsum(per_day) - per_day
+    offset = (gaps - np.repeat(gaps[first], per_day)).astype(np.int64)
+    session = offset[first + per_day - 1]  # seconds from the first to the last event
+    late = start + session >= SECONDS_PER_DAY  # would run past midnight: end at start instead
+    start = np.where(late, np.maximum(start - session, 0), start)
+    e_sec = np.minimum(np.repeat(start, per_day) + offset, SECONDS_PER_DAY - 1)
+    e_day = np.repeat(day, per_day)
+
+    # names: home / share_link, else a core feature or a content view of the customer's taste
+    u = rng.random(n_e)
+    core = _CORE_EVENTS[rng.integers(0, _CORE_EVENTS.shape[0], size=n_e)]
+    favourite = rng.random(n_e) < strength[ev_c]
+    other = (taste[ev_c] + rng.integers(1, len(CONTENT_CATEGORIES), size=n_e)) % len(
+        CONTENT_CATEGORIES
+    )
+    category = np.where(favourite, taste[ev_c], other)
+    content = _CONTENT_EVENTS[category, rng.integers(0, _CONTENT_EVENTS.shape[1], size=n_e)]
+    rest = SHARE_HOME + SHARE_SHARE_LINK  # u beyond it: content with the customer's affinity
+    is_content = u < rest + (1.0 - rest) * content_affinity[ev_c]
+    name = np.where(
+        u < SHARE_HOME,
+        _EVENT_INDEX["home"],
+        np.where(
+            u < SHARE_HOME + SHARE_SHARE_LINK,
+            _EVENT_INDEX["share_link"],
+            np.where(is_content, content, core),
+        ),
+    )
+    return customers[ev_c], e_day, e_sec, name
 
 
 def generate_chunk(
@@ -326,23 +539,12 @@ def generate_chunk(
     tx_epoch_second = (cal.start_epoch_day + tx_day) * SECONDS_PER_DAY + tx_sec
     order = np.lexsort((tx_epoch_second, tx_local))  # by customer, then time (stable)
 
-    # --- events: a subset of the active customers, a few per active month -------------------
+    # --- events: a subset of the active customers, in bursts (drawn last) ----------------
     with_events = active & (rng.random(n) < SHARE_WITH_EVENTS)
-    ev_rate = rng.gamma(EVENTS_RATE_SHAPE, EVENTS_RATE_SCALE, size=n)
-    n_events = np.where(with_events, 1 + rng.poisson(ev_rate * span_months), 0).astype(np.int64)
-    ev_local = np.repeat(np.arange(n, dtype=np.int64), n_events)
-    n_e = ev_local.shape[0]
-    e_day = sample_days(rng, cal.purchase_cum, active_lo[ev_local], active_hi[ev_local])
-    e_sec = sample_seconds_of_day(rng, cal, n_e)
-    ev_epoch_second = (cal.start_epoch_day + e_day) * SECONDS_PER_DAY + e_sec
-    n_feature = len(EVENT_NAMES["feature_use"])
-    n_content = len(EVENT_NAMES["content_view"])
-    is_feature = rng.random(n_e) < SHARE_FEATURE_USE
-    ev_name = np.where(
-        is_feature,
-        rng.integers(0, n_feature, size=n_e),
-        n_feature + rng.integers(0, n_content, size=n_e),
+    ev_local, e_day, e_sec, ev_name = generate_events(
+        rng, cal, np.flatnonzero(with_events), signup_day, active_lo, active_hi
     )
+    ev_epoch_second = (cal.start_epoch_day + e_day) * SECONDS_PER_DAY + e_sec
     ev_order = np.lexsort((ev_epoch_second, ev_local))
 
     return Chunk(
@@ -424,8 +626,8 @@ _FIRST_NAMES = pa.array(FIRST_NAMES, pa.string())
 _LAST_NAMES = pa.array(LAST_NAMES, pa.string())
 _COUNTRY_CODES = pa.array([c[0] for c in COUNTRIES], pa.string())
 _CALLING_CODES = pa.array(["+" + c[1] for c in COUNTRIES], pa.string())
-_EVENT_TYPES = pa.array([t for t, names in EVENT_NAMES.items() for _ in names], pa.string())
-_EVENT_NAMES = pa.array([n for names in EVENT_NAMES.values() for n in names], pa.string())
+_EVENT_TYPES = pa.array([row[1] for row in EVENT_CATALOG], pa.string())
+_EVENT_NAMES = pa.array([row[0] for row in EVENT_CATALOG], pa.string())
 
 
 def customers_table(chunk: Chunk) -> pa.Table:

@@ -6,6 +6,8 @@ and seed, and its output is read back with DuckDB, as the warehouse reads it.
 
 from __future__ import annotations
 
+import collections
+import csv
 import datetime as dt
 import subprocess
 from pathlib import Path
@@ -14,7 +16,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import strata_command
+from conftest import REPO_ROOT, strata_command
 
 from strata import generate
 
@@ -302,9 +304,77 @@ def test_seasonality_peaks_in_december(con: duckdb.DuckDBPyConnection) -> None:
 def test_events_for_a_subset_of_customers(con: duckdb.DuckDBPyConnection) -> None:
     with_events = scalar(con, "select count(distinct customer_id) from events")
     assert 0.1 * 5000 < with_events < 0.6 * 5000
-    types = con.execute("select distinct event_type from events order by 1").fetchall()
-    assert types == [("content_view",), ("feature_use",)]
-    assert scalar(con, "select count(distinct event_name) from events") <= 12
+    names = con.execute("select distinct event_type, event_name from events").fetchall()
+    assert sorted(names) == sorted((row[1], row[0]) for row in generate.EVENT_CATALOG)
+
+
+# --- behaviour (spec of issue 15: usage bands, content preference) ---------------------------
+
+
+def read_event_catalog() -> list[dict[str, str]]:
+    """Return the rows of the shipped seed ``seeds/event_catalog.csv``."""
+    with (REPO_ROOT / "seeds" / "event_catalog.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_event_catalog_seed_matches_the_generator() -> None:
+    rows = read_event_catalog()
+    assert list(rows[0]) == ["event_name", "is_core_feature", "feature", "content_category"]
+    assert [
+        (r["event_name"], r["is_core_feature"], r["feature"], r["content_category"]) for r in rows
+    ] == [
+        (name, "true" if core else "false", feature, category)
+        for name, _, core, feature, category in generate.EVENT_CATALOG
+    ]
+
+
+def test_small_dataset_exercises_every_band_and_content_preference(tmp_path: Path) -> None:
+    """800 customers x 14 months (the oracle datasets' size) cover every behaviour case.
+
+    Bands and preferences are computed here in plain Python from the spec's rules, with
+    as_of_date = the end date (the latest purchase date).
+    """
+    generate.generate(tmp_path, 800, 14, END_DATE, 42, "parquet")
+    catalog = {r["event_name"]: r for r in read_event_catalog()}
+    events = pq.read_table(tmp_path / "events.parquet").to_pylist()
+    assert {e["event_name"] for e in events} == set(catalog)
+
+    week_days: dict[tuple[str, dt.date], set[dt.date]] = collections.defaultdict(set)
+    week_features: dict[tuple[str, dt.date], set[str]] = collections.defaultdict(set)
+    content: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    window_start = END_DATE - dt.timedelta(days=89)
+    for event in events:
+        day = event["occurred_at"].date()
+        assert day <= END_DATE
+        week = (event["customer_id"], day - dt.timedelta(days=day.weekday()))
+        week_days[week].add(day)
+        row = catalog[event["event_name"]]
+        if row["is_core_feature"] == "true":
+            week_features[week].add(row["feature"])
+        if row["content_category"] and day >= window_start:
+            content[event["customer_id"]][row["content_category"]] += 1
+
+    bands: collections.Counter[str] = collections.Counter()
+    for week, days in week_days.items():
+        features = len(week_features[week])
+        if features >= 3 and len(days) >= 5:
+            bands["deep"] += 1
+        elif features >= 1 and len(days) >= 2:
+            bands["medium"] += 1
+        else:
+            bands["shallow"] += 1
+    assert set(bands) == {"deep", "medium", "shallow"}, bands
+
+    preferences: collections.Counter[str] = collections.Counter()
+    for counts in content.values():
+        top = max(counts.values())
+        leaders = [category for category, n in counts.items() if n == top]
+        if sum(counts.values()) < 3:
+            preferences["undetermined"] += 1
+        else:
+            preferences[leaders[0] if len(leaders) == 1 else "mixed"] += 1
+    assert {"beginner", "technical", "business"} <= set(preferences), preferences
+    assert {"mixed", "undetermined"} & set(preferences), preferences
 
 
 # --- helpers of the module -------------------------------------------------------------------
