@@ -44,6 +44,17 @@ VALUE_MODELS = (
     "fct_customer_value",
     "rpt_value_model_fit",
 )
+# The behaviour models (issue 15): the catalogued events view, weekly usage depth and its moves,
+# content preference, engagement and activation retention; they may add at most 15% to the full
+# build.
+BEHAVIOUR_MODELS = (
+    "int_events_catalogued",
+    "fct_customer_usage_weekly",
+    "rpt_usage_depth_weekly",
+    "fct_customer_content_preference",
+    "rpt_engagement_daily",
+    "rpt_activation_retention",
+)
 TOP_NODES = 10
 
 
@@ -294,6 +305,11 @@ def figure_rows(results: Results) -> list[tuple[str, str, str]]:
              seconds(value_s), f"{ratio(value_s, wall):.0%} of the full build's wall time; "
              f"the fit {seconds(fit_s)}, the scoring {seconds(scoring_s)}")
         )  # fmt: skip
+        behaviour_s = full.models_and_tests_seconds(BEHAVIOUR_MODELS)
+        rows.append(
+            ("  behaviour models (usage depth, content, engagement, retention) + their tests",
+             seconds(behaviour_s), f"{ratio(behaviour_s, wall):.0%} of the full build's wall time")
+        )  # fmt: skip
         current_s, lineage = full.lineage_seconds(CURRENT_RFM_MART)
         rows.append(
             (f"Strata current RFM (sum of node times of `{CURRENT_RFM_MART}` + upstream)",
@@ -316,6 +332,8 @@ def figure_rows(results: Results) -> list[tuple[str, str, str]]:
              seconds(inc.models_and_tests_seconds(LIFECYCLE_MODELS)), ""),
             ("  customer value models + their tests (sum of node times)",
              seconds(inc.models_and_tests_seconds(VALUE_MODELS)), ""),
+            ("  behaviour models + their tests (sum of node times)",
+             seconds(inc.models_and_tests_seconds(BEHAVIOUR_MODELS)), ""),
             ("  peak memory", gib(inc.measured.max_rss_bytes), ""),
         ]  # fmt: skip
     if results.baseline is not None:
