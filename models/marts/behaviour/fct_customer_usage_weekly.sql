@@ -24,18 +24,63 @@ first_seen as (
 
 ),
 
-weeks as (
+-- Per customer and day first, then per week: two distinct counts in one aggregate over every
+-- event took 3.6 s at 5.5M events, these steps 1.5 s.
+event_days as (
+
+    select
+        customer_id,
+        event_date,
+        max(as_of_date) as as_of_date,
+        count(*) as events
+
+    from events
+    group by customer_id, event_date
+
+),
+
+active_weeks as (
 
     select
         customer_id,
         {{ strata_week_start('event_date') }} as week_start,
         max(as_of_date) as as_of_date,
-        count(*) as events,
-        count(distinct event_date) as active_days,
+        sum(events) as events,
+        count(*) as active_days
+
+    from event_days
+    group by customer_id, {{ strata_week_start('event_date') }}
+
+),
+
+core_features as (
+
+    select
+        customer_id,
+        {{ strata_week_start('event_date') }} as week_start,
         count(distinct core_feature) as core_features_used
 
     from events
-    group by 1, 2
+    where core_feature is not null
+    group by customer_id, {{ strata_week_start('event_date') }}
+
+),
+
+weeks as (
+
+    select
+        active_weeks.customer_id,
+        active_weeks.week_start,
+        active_weeks.as_of_date,
+        cast(active_weeks.events as bigint) as events,
+        active_weeks.active_days,
+        coalesce(core_features.core_features_used, 0) as core_features_used
+
+    from active_weeks
+    left join core_features
+        on
+            active_weeks.customer_id = core_features.customer_id
+            and active_weeks.week_start = core_features.week_start
 
 ),
 
@@ -51,7 +96,7 @@ band_ranks as (
         on
             weeks.core_features_used >= usage_depth_bands.min_core_features
             and weeks.active_days >= usage_depth_bands.min_active_days
-    group by 1, 2
+    group by weeks.customer_id, weeks.week_start
 
 ),
 

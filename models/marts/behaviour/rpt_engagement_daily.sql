@@ -11,6 +11,8 @@
     the days gives the count. 'unscored' is 'all' minus the tiers (every customer counted on a
     day has exactly one tier group).
 -#}
+{#- The active-customer counts and their windows, in days (docs blocks dau, wau, mau). -#}
+{%- set active_windows = [('dau', 1), ('wau', 7), ('mau', 30)] %}
 with
 
 events as (
@@ -68,64 +70,59 @@ days as (
 
 ),
 
-windows as (
-
-    select 1 as window_days
-    union all
-    select 7 as window_days
-    union all
-    select 30 as window_days
-
-),
-
--- An active day starts a new island when the customer's previous active day is more than
--- window_days before it (its coverage ended before this day).
-island_starts as (
+-- Days since the customer's previous active day (null for its first).
+gaps as (
 
     select
-        active_days.customer_id,
-        windows.window_days,
-        active_days.event_date,
-        case
-            when
-                {{ dbt.datediff(
-                    'lag(active_days.event_date) over (partition by active_days.customer_id, windows.window_days order by active_days.event_date)',
-                    'active_days.event_date',
-                    'day'
-                ) }} <= windows.window_days
-                then 0
-            else 1
-        end as is_island_start
+        customer_id,
+        event_date,
+        {{ dbt.datediff(
+            'lag(event_date) over (partition by customer_id order by event_date)',
+            'event_date',
+            'day'
+        ) }} as days_since_previous
 
     from active_days
-    cross join windows
 
 ),
 
+-- For each window of N days (active_windows), an active day starts a new island when the previous
+-- one is more than N days before it (its window ended before this day); the running count of
+-- starts numbers the islands. The three counts come from one sort.
 numbered as (
 
     select
-        *,
-        sum(is_island_start) over (
-            partition by customer_id, window_days
-            order by event_date
-            rows between unbounded preceding and current row
-        ) as island_number
+        customer_id,
+        {%- for _, window_days in active_windows %}
+            sum(case when days_since_previous <= {{ window_days }} then 0 else 1 end) over (
+                partition by customer_id
+                order by event_date
+                rows between unbounded preceding and current row
+            ) as island_{{ window_days }},
+        {%- endfor %}
+        event_date
 
-    from island_starts
+    from gaps
 
 ),
 
 islands as (
 
-    select
-        customer_id,
-        window_days,
-        min(event_date) as first_day,
-        cast({{ dbt.dateadd('day', 'max(window_days) - 1', 'max(event_date)') }} as date) as last_day
+    {%- for _, window_days in active_windows %}
+        {%- if not loop.first %}
 
-    from numbered
-    group by customer_id, window_days, island_number
+            union all
+        {%- endif %}
+
+        select
+            customer_id,
+            {{ window_days }} as window_days,
+            min(event_date) as first_day,
+            cast({{ dbt.dateadd('day', window_days - 1, 'max(event_date)') }} as date) as last_day
+
+        from numbered
+        group by customer_id, island_{{ window_days }}
+    {%- endfor %}
 
 ),
 
@@ -206,10 +203,10 @@ daily_deltas as (
 
     select
         tier,
-        activity_date,
-        sum(case when window_days = 1 then delta else 0 end) as dau_delta,
-        sum(case when window_days = 7 then delta else 0 end) as wau_delta,
-        sum(case when window_days = 30 then delta else 0 end) as mau_delta
+        {%- for measure, window_days in active_windows %}
+            sum(case when window_days = {{ window_days }} then delta else 0 end) as {{ measure }}_delta,
+        {%- endfor %}
+        activity_date
 
     from deltas
     group by tier, activity_date
