@@ -50,7 +50,10 @@ OFFSETS_MINUTES = [-11 * 60, -330, -2 * 60, 0, 90, 5 * 60 + 45, 9 * 60, 14 * 60]
 
 
 def make_messy(raw_dir: Path) -> None:
-    """Rewrite transactions.csv keeping every transaction's instant, id and amount."""
+    """Rewrite transactions.csv keeping every transaction's instant, id and amount, and
+    events.csv keeping every event's instant: an event late on a Sunday (UTC) written in a
+    later offset reads as Monday locally, and must still count in the week of its UTC date."""
+    _rewrite_events_in_other_offsets(raw_dir / "events.csv")
     path = raw_dir / "transactions.csv"
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -73,6 +76,25 @@ def make_messy(raw_dir: Path) -> None:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]), quoting=csv.QUOTE_ALL)
         writer.writeheader()
         writer.writerows(out)
+
+
+def _rewrite_events_in_other_offsets(path: Path) -> None:
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for i, row in enumerate(rows):
+        instant = datetime.fromisoformat(row["occurred_at"]).replace(tzinfo=timezone.utc)
+        if i % 2 == 0:
+            offset = timedelta(minutes=OFFSETS_MINUTES[(i // 2) % len(OFFSETS_MINUTES)])
+            row["occurred_at"] = instant.astimezone(timezone(offset)).isoformat()
+    instants = [datetime.fromisoformat(r["occurred_at"]) for r in rows]
+    across_the_week_edge = [
+        t for t in instants if t.astimezone(timezone.utc).weekday() == 6 and t.weekday() == 0
+    ]
+    assert across_the_week_edge, "some Sunday (UTC) events must read as Monday locally"
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 LIFECYCLE_MARTS = (

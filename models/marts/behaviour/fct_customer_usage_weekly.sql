@@ -12,6 +12,12 @@ events as (
 
 ),
 
+event_days as (
+
+    select * from {{ ref('int_customer_event_days') }}
+
+),
+
 usage_depth_bands as (
 
     select * from {{ ref('usage_depth_bands') }}
@@ -24,21 +30,8 @@ first_seen as (
 
 ),
 
--- Per customer and day first, then per week: two distinct counts in one aggregate over every
--- event took 3.6 s at 5.5M events, these steps 1.5 s.
-event_days as (
-
-    select
-        customer_id,
-        event_date,
-        max(as_of_date) as as_of_date,
-        count(*) as events
-
-    from events
-    group by customer_id, event_date
-
-),
-
+-- Days first (int_customer_event_days), then weeks: two distinct counts in one aggregate over
+-- every event took 3.6 s at 5.5M events, these steps 1.5 s.
 active_weeks as (
 
     select

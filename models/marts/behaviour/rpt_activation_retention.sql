@@ -13,20 +13,9 @@
 {%- endif %}
 with
 
-events as (
-
-    select * from {{ ref('int_events_catalogued') }}
-
-),
-
 active_days as (
 
-    select distinct
-        customer_id,
-        event_date,
-        as_of_date
-
-    from events
+    select * from {{ ref('int_customer_event_days') }}
 
 ),
 

@@ -15,9 +15,9 @@
 {%- set active_windows = [('dau', 1), ('wau', 7), ('mau', 30)] %}
 with
 
-events as (
+active_days as (
 
-    select * from {{ ref('int_events_catalogued') }}
+    select * from {{ ref('int_customer_event_days') }}
 
 ),
 
@@ -43,15 +43,6 @@ tier_ranks as (
 
 ),
 
-active_days as (
-
-    select distinct
-        customer_id,
-        event_date
-
-    from events
-
-),
 
 bounds as (
 
@@ -59,7 +50,7 @@ bounds as (
         min(event_date) as first_event_date,
         max(as_of_date) as as_of_date
 
-    from events
+    from active_days
     having count(*) > 0
 
 ),

@@ -17,9 +17,9 @@ usage_weekly as (
 
 ),
 
-events as (
+event_days as (
 
-    select * from {{ ref('int_events_catalogued') }}
+    select * from {{ ref('int_customer_event_days') }}
 
 ),
 
@@ -36,7 +36,7 @@ calendar_bounds as (
         {{ strata_week_start('min(event_date)') }} as first_week_start,
         max(as_of_date) as as_of_date
 
-    from events
+    from event_days
     having count(*) > 0
 
 ),
