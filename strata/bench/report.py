@@ -49,6 +49,7 @@ VALUE_MODELS = (
 # build.
 BEHAVIOUR_MODELS = (
     "int_events_catalogued",
+    "int_customer_event_days",
     "fct_customer_usage_weekly",
     "rpt_usage_depth_weekly",
     "fct_customer_content_preference",
