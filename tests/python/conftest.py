@@ -317,7 +317,7 @@ GROUP_SECONDS = {
     "test_marts_match_oracle": 72,
     "test_incremental:test_uniqueness_tests_cover_writes_since_the_last_verified_build[build]": 70,
     "test_readme": 68,
-    "test_own_data": 55,
+    "test_own_data": 80,
     "test_own_data:switching": 50,
     "test_incremental:test_empty_runs_and_an_upgraded_warehouse": 46,
     "test_incremental:test_uniqueness_tests_cover_writes_since_the_last_verified_build[run]": 45,
