@@ -347,16 +347,22 @@ def compute_behaviour(
         stats[key] = (len(rows), len({e.event_date for e in rows}), len(features))
         band = usage_band_for(stats[key][2], stats[key][1], bands)
         result.band_in[key] = band.usage_band if band else None
+
+    def band_the_week_before(customer_id: str, start: date) -> str | None:
+        """The band in the week before `start`: inactive when known then without an event;
+        None when first seen in the week of `start` (or later)."""
+        previous = start - timedelta(days=7)
+        if (customer_id, previous) in result.band_in:
+            return result.band_in[(customer_id, previous)]
+        seen = first_seen.get(customer_id)
+        if seen is not None and seen <= start - timedelta(days=1):
+            return INACTIVE
+        return None
+
     for customer_id, start in sorted(week_events):
         end = start + timedelta(days=6)
         band_name = result.band_in[(customer_id, start)]
-        previous = start - timedelta(days=7)
-        if (customer_id, previous) in result.band_in:
-            previous_band = result.band_in[(customer_id, previous)]
-        elif first_seen[customer_id] <= start - timedelta(days=1):
-            previous_band = INACTIVE
-        else:
-            previous_band = None
+        previous_band = band_the_week_before(customer_id, start)
         n_events, active_days, core_features = stats[(customer_id, start)]
         result.usage_weekly.append(
             {
@@ -390,14 +396,8 @@ def compute_behaviour(
         for customer_id in known:
             key = (customer_id, start)
             to_band = result.band_in[key] if key in result.band_in else INACTIVE
-            if index == 0:
-                from_band = UNSEEN
-            elif (customer_id, previous) in result.band_in:
-                from_band = result.band_in[(customer_id, previous)]
-            elif seen_customers[customer_id] <= start - timedelta(days=1):
-                from_band = INACTIVE
-            else:
-                from_band = UNSEEN
+            before = band_the_week_before(customer_id, start)
+            from_band = UNSEEN if index == 0 or before is None else before
             pairs[(from_band, to_band)] += 1
         from_counts: Counter[str | None] = Counter()
         for (from_band, _to_band), customers in pairs.items():

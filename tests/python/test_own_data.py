@@ -58,7 +58,13 @@ def assert_marts_match_oracle(
     expected = oracle.compute(
         oracle.load_raw_transactions(raw_dir).valid, n_bins=n_bins, seeds_dir=seeds_dir
     )
-    for mart, attribute in TIERING_MARTS.items():
+    assert_marts_equal(duckdb_path, expected, TIERING_MARTS, label)
+    return expected
+
+
+def assert_marts_equal(duckdb_path: Path, expected, marts: dict[str, str], label: str) -> None:
+    """Each mart equals the oracle result's attribute named beside it, row by row."""
+    for mart, attribute in marts.items():
         assert_rows_match(
             read_table(duckdb_path, f"marts.{mart}"),
             getattr(expected, attribute),
@@ -66,7 +72,6 @@ def assert_marts_match_oracle(
             f"{label}: {mart}",
             columns=MART_COLUMNS[mart],
         )
-    return expected
 
 
 def dataset(tmp: Path, name: str, **spec) -> Path:
@@ -294,14 +299,7 @@ def assert_behaviour_marts_match_oracle(duckdb_path: Path, raw: Path, seeds: Pat
     expected = oracle_behaviour.compute_behaviour(
         events, first_seen, None, None, tiering, rfm_bins=5, seeds_dir=seeds
     )
-    for mart, attribute in BEHAVIOUR_MARTS.items():
-        assert_rows_match(
-            read_table(duckdb_path, f"marts.{mart}"),
-            getattr(expected, attribute),
-            MART_KEYS[mart],
-            f"{label}: {mart}",
-            columns=MART_COLUMNS[mart],
-        )
+    assert_marts_equal(duckdb_path, expected, BEHAVIOUR_MARTS, label)
     dim = read_table(duckdb_path, "marts.dim_customers")
     columns = ("customer_id", "current_usage_band", "current_content_preference")
     assert_rows_match(
