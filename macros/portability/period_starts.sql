@@ -11,6 +11,15 @@
     {{ return(adapter.dispatch('strata_period_starts', 'strata')(datepart, start_date, end_date, from_relation)) }}
 {% endmacro %}
 
+{#- The start of the period holding a date: the ISO week of strata_week_start for 'week'. -#}
+{% macro strata_period_start(datepart, date_expression) -%}
+    {%- if datepart == 'week' -%}
+        {{ strata_week_start(date_expression) }}
+    {%- else -%}
+        {{ dbt.date_trunc(datepart, date_expression) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- One row per month (column month_start). -#}
 {% macro strata_month_starts(start_date, end_date, from_relation) -%}
     select period_start as month_start
@@ -22,8 +31,8 @@
         cast(period_start as date) as period_start
     from {{ from_relation }},
         generate_series(
-            {{ dbt.date_trunc(datepart, start_date) }},
-            {{ dbt.date_trunc(datepart, end_date) }},
+            {{ strata_period_start(datepart, start_date) }},
+            {{ strata_period_start(datepart, end_date) }},
             interval '1 {{ datepart }}'
         ) as periods (period_start)
 {%- endmacro %}
@@ -31,8 +40,8 @@
 {% macro duckdb__strata_period_starts(datepart, start_date, end_date, from_relation) -%}
     select
         cast(unnest(generate_series(
-            cast({{ dbt.date_trunc(datepart, start_date) }} as timestamp),
-            cast({{ dbt.date_trunc(datepart, end_date) }} as timestamp),
+            cast({{ strata_period_start(datepart, start_date) }} as timestamp),
+            cast({{ strata_period_start(datepart, end_date) }} as timestamp),
             interval 1 {{ datepart }}
         )) as date) as period_start
     from {{ from_relation }}
@@ -41,8 +50,8 @@
 {% macro spark__strata_period_starts(datepart, start_date, end_date, from_relation) -%}
     select
         explode(sequence(
-            cast({{ dbt.date_trunc(datepart, start_date) }} as date),
-            cast({{ dbt.date_trunc(datepart, end_date) }} as date),
+            cast({{ strata_period_start(datepart, start_date) }} as date),
+            cast({{ strata_period_start(datepart, end_date) }} as date),
             interval 1 {{ datepart }}
         )) as period_start
     from {{ from_relation }}

@@ -30,7 +30,7 @@ tier_rank).
 Readings chosen where the definitions leave room:
 - Counted events (event_date <= as_of_date) feed every mart; first_seen_date uses all valid data,
   also after as_of_date. With no counted event the week calendar and the day range are empty, so
-  every behaviour mart is empty; the dim_customers columns still follow their rules.
+  every behaviour mart is empty, and both dim_customers columns are null (no behaviour data).
 - fct_customer_usage_weekly.previous_usage_band looks at the calendar week before, also for the
   first week of the calendar (which has, by construction, no counted event before it): a
   customer first seen on or before week_start - 1 gets 'inactive' there, else null. Only
@@ -46,17 +46,18 @@ Readings chosen where the definitions leave room:
   'mixed' when two or more categories have it. A customer below content_min_events is
   'undetermined' whatever its shares. The window is content_window_days days ending on
   as_of_date, both ends included.
-- dim_customers.current_usage_band uses the latest Sunday <= as_of_date even when that week lies
-  before the week calendar (no counted event in it: 'inactive' for a customer known by then).
+- dim_customers.current_usage_band is the band in the week ending on the latest Sunday <=
+  as_of_date; null when that week lies before the week calendar (events were not tracked yet).
   current_content_preference of a customer with content events in the window is its
   content_preference ('undetermined' when below the minimum).
 - rpt_engagement_daily: the tier of a customer on day D is looked up at the latest snapshot_date
   <= D of the snapshot calendar (tiering.snapshot_dates); a customer not scored at that snapshot
   (or any day before the first snapshot) is 'unscored'. Groups are 'all', the tiers of
   rfm_tier_bands for rfm_bins (highest tier_rank first) and 'unscored'; zero rows included.
-- rpt_activation_retention has rows only for cohort weeks with at least one customer (three rows
-  each, day_n 1, 7, 30). A retained customer is eligible by definition; an event exactly on
-  first_event_date + N is also within [first_event_date + 1, first_event_date + N].
+- rpt_activation_retention has rows only for cohort weeks with at least one customer (a row
+  per day N of var retention_days, default 1, 7, 30). A retained customer is eligible by
+  definition; an event exactly on first_event_date + N is also within [first_event_date + 1,
+  first_event_date + N].
 """
 
 from __future__ import annotations
@@ -125,12 +126,19 @@ class BehaviourVars:
 
     content_window_days: int = 90
     content_min_events: int = 3
+    retention_days: tuple[int, ...] = RETENTION_DAYS
 
     @classmethod
     def from_vars(cls, overrides: Mapping[str, object] | None = None) -> BehaviourVars:
         """The defaults, with the given dbt vars overriding them (other vars are ignored)."""
         names = {f.name for f in fields(cls)}
-        return cls(**{k: int(v) for k, v in (overrides or {}).items() if k in names})
+        return cls(
+            **{
+                k: tuple(int(n) for n in v) if k == "retention_days" else int(v)
+                for k, v in (overrides or {}).items()
+                if k in names
+            }
+        )
 
 
 def _blank_to_none(value: str | None) -> str | None:
@@ -448,20 +456,26 @@ def compute_behaviour(
             )
 
     # ---- dim_customers
+    # Without any counted event there is no behaviour data: both columns are null; the band is
+    # also null when the latest complete week lies before the week of the first counted event.
     sunday = latest_sunday(as_of)
     current_week = week_start(sunday)
+    has_events = bool(counted)
+    band_week_tracked = has_events and current_week >= week_start(
+        min(e.event_date for e in counted)
+    )
     for customer_id in sorted(first_seen):
         seen = first_seen[customer_id]
         key = (customer_id, current_week)
         if key in result.band_in:
             usage_band = result.band_in[key]
-        elif seen is not None and seen <= sunday:
+        elif band_week_tracked and seen is not None and seen <= sunday:
             usage_band = INACTIVE
         else:
             usage_band = None
         if customer_id in preference_of:
             preference = preference_of[customer_id]
-        elif seen is not None and seen <= as_of:
+        elif has_events and seen is not None and seen <= as_of:
             preference = UNDETERMINED
         else:
             preference = None
@@ -474,7 +488,7 @@ def compute_behaviour(
         )
 
     result.engagement_daily = _engagement_daily(counted, tiering, groups, tier_rank_of)
-    result.activation_retention = _activation_retention(counted, as_of)
+    result.activation_retention = _activation_retention(counted, as_of, v.retention_days)
     return result
 
 
@@ -538,7 +552,9 @@ def _engagement_daily(
     return rows
 
 
-def _activation_retention(counted: list[Event], as_of: date) -> list[dict]:
+def _activation_retention(
+    counted: list[Event], as_of: date, retention_days: tuple[int, ...]
+) -> list[dict]:
     """rpt_activation_retention from the counted events."""
     days_of: dict[str, set[date]] = defaultdict(set)
     for e in counted:
@@ -552,7 +568,7 @@ def _activation_retention(counted: list[Event], as_of: date) -> list[dict]:
     rows = []
     for cohort in sorted(cohorts):
         members = cohorts[cohort]
-        for n in RETENTION_DAYS:
+        for n in retention_days:
             eligible = [c for c in members if first_of[c] + timedelta(days=n) <= as_of]
             on_day = sum(1 for c in eligible if first_of[c] + timedelta(days=n) in days_of[c])
             by_day = sum(

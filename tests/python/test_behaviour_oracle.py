@@ -328,19 +328,26 @@ def test_no_counted_event_leaves_every_mart_empty():
     assert result.content_preference == []
     assert result.engagement_daily == []
     assert result.activation_retention == []
+    # no behaviour data at all: null, not 'inactive' / 'undetermined'
     assert dim(result) == {
         "n": (None, None),
         "x": (None, None),
-        "y": ("inactive", "undetermined"),
-        "z": (None, "undetermined"),  # known on as_of_date, not by Sunday 02-09
+        "y": (None, None),
+        "z": (None, None),
     }
     assert run([], {"y": d(2, 1)}, as_of).dim_customers == [
-        {
-            "customer_id": "y",
-            "current_usage_band": "inactive",
-            "current_content_preference": "undetermined",
-        }
+        {"customer_id": "y", "current_usage_band": None, "current_content_preference": None}
     ]
+
+
+def test_current_usage_band_before_events_were_tracked():
+    """The latest complete week (02-03 .. Sunday 02-09) lies before the first counted event's
+    week (02-10): no band for anyone; the content preference is judged as usual."""
+    as_of = d(2, 12)
+    events = [ev("x", "search", d(2, 10))]
+    result = run(events, first_seen_from(events, y=d(2, 1)), as_of)
+    assert result.week_starts == [d(2, 10)]
+    assert dim(result) == {"x": (None, "undetermined"), "y": (None, "undetermined")}
 
 
 # --------------------------------------------------------------------------------------------

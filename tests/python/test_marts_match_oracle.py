@@ -31,7 +31,7 @@ DATASETS = {
         "months": 14,
         "end_date": "2025-06-30",
         "seed": 11,
-        "as_of_date": date(2025, 1, 15),
+        "as_of_date": date(2025, 1, 12),  # a Sunday: its week is the latest complete one
         "messy": True,
     },
     "parquet_default_as_of": {

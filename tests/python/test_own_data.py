@@ -287,7 +287,9 @@ BEHAVIOUR_MARTS = {
 }
 
 
-def assert_behaviour_marts_match_oracle(duckdb_path: Path, raw: Path, seeds: Path, label: str):
+def assert_behaviour_marts_match_oracle(
+    duckdb_path: Path, raw: Path, seeds: Path, label: str, vars_: dict | None = None
+):
     """Every behaviour mart and dim_customers' behaviour columns equal the oracle with these
     seeds."""
     transactions = oracle.load_raw_transactions(raw).valid
@@ -297,7 +299,7 @@ def assert_behaviour_marts_match_oracle(duckdb_path: Path, raw: Path, seeds: Pat
         transactions, oracle_lifecycle.load_valid_profiles(raw), oracle_behaviour.event_days(events)
     )
     expected = oracle_behaviour.compute_behaviour(
-        events, first_seen, None, None, tiering, rfm_bins=5, seeds_dir=seeds
+        events, first_seen, None, None, tiering, vars_, rfm_bins=5, seeds_dir=seeds
     )
     assert_marts_equal(duckdb_path, expected, BEHAVIOUR_MARTS, label)
     dim = read_table(duckdb_path, "marts.dim_customers")
@@ -319,12 +321,12 @@ def test_edited_behaviour_seeds_give_what_a_full_build_gives(analyst):
     seeds = project / "seeds"
     duckdb_path = build / "strata.duckdb"
 
-    def run(args=BUILD, selection=BEHAVIOUR):
-        return run_dbt([*args, *selection], raw, build, {}, project_dir=project)
+    def run(args=BUILD, selection=BEHAVIOUR, vars_=None):
+        return run_dbt([*args, *selection], raw, build, vars_ or {}, project_dir=project)
 
     # After the first build, an edit rebuilds what reads the edited seeds (all plain tables).
     edited = ("--select", "usage_depth_bands+", "event_catalog+")
-    result = run()
+    result = run(BUILD_MODELS_ONLY)  # the data tests run in the next builds
     assert result.returncode == 0, failure_summary(result.output)
     before = assert_behaviour_marts_match_oracle(duckdb_path, raw, seeds, "shipped seeds")
 
@@ -348,9 +350,14 @@ def test_edited_behaviour_seeds_give_what_a_full_build_gives(analyst):
         ["event_name", "is_core_feature", "feature", "content_category"],
         catalog,
     )
-    result = run(selection=edited)
+    # and other vars: a 30-day content window, a minimum of 2, retention on days 2 and 14
+    other_vars = {"content_window_days": 30, "content_min_events": 2, "retention_days": [2, 14]}
+    result = run(selection=edited, vars_=other_vars)
     assert result.returncode == 0, failure_summary(result.output)
-    after = assert_behaviour_marts_match_oracle(duckdb_path, raw, seeds, "edited seeds")
+    after = assert_behaviour_marts_match_oracle(
+        duckdb_path, raw, seeds, "edited seeds and vars", other_vars
+    )
+    assert {r["day_n"] for r in after.activation_retention} == {2, 14}
     assert after.usage_weekly != before.usage_weekly
     assert after.content_preference != before.content_preference
 

@@ -4,6 +4,14 @@
     preference. Definitions: docs blocks content_window and content_preference
     (models/marts/behaviour/_behaviour__docs.md); the window and the minimum are vars.
 -#}
+{%- set window_days = var('content_window_days') | int(-1) %}
+{%- if window_days < 1 or var('content_min_events') | int(-1) < 1 %}
+    {{ exceptions.raise_compiler_error(
+        "Strata: vars content_window_days (" ~ var('content_window_days') ~ ") and content_min_events ("
+        ~ var('content_min_events') ~ ") must be whole numbers of at least 1 "
+        ~ "(models/marts/behaviour/_behaviour__docs.md)."
+    ) }}
+{%- endif %}
 with
 
 events as (
@@ -18,12 +26,18 @@ windowed as (
         customer_id,
         content_category,
         as_of_date,
-        cast({{ dbt.dateadd('day', 1 - var('content_window_days') | int, 'as_of_date') }} as date) as window_start_date
+        event_date,
+        cast({{ dbt.dateadd('day', 1 - window_days, 'as_of_date') }} as date) as window_start_date
 
     from events
-    where
-        content_category is not null
-        and event_date > {{ dbt.dateadd('day', - var('content_window_days') | int, 'as_of_date') }}
+    where content_category is not null
+
+),
+
+in_window as (
+
+    select * from windowed
+    where event_date >= window_start_date
 
 ),
 
@@ -36,7 +50,7 @@ category_counts as (
         window_start_date,
         count(*) as content_events
 
-    from windowed
+    from in_window
     group by 1, 2, 3, 4
 
 ),
@@ -63,7 +77,7 @@ preferences as (
         cast(customer_content_events as bigint) as customer_content_events,
         max(
             case
-                when customer_content_events < {{ var('content_min_events') }} then 'undetermined'
+                when customer_content_events < {{ var('content_min_events') | int }} then 'undetermined'
                 when content_events = top_category_events and categories_with_same_count > 1 then 'mixed'
                 when content_events = top_category_events then content_category
             end

@@ -128,8 +128,8 @@ usage_weekly as (
     select
         with_previous.customer_id,
         with_previous.week_start,
-        cast({{ dbt.dateadd('day', 6, 'with_previous.week_start') }} as date) as week_end,
-        {{ dbt.dateadd('day', 6, 'with_previous.week_start') }} <= with_previous.as_of_date as is_complete_week,
+        {{ strata_week_end('with_previous.week_start') }} as week_end,
+        {{ strata_week_end('with_previous.week_start') }} <= with_previous.as_of_date as is_complete_week,
         with_previous.events,
         with_previous.active_days,
         with_previous.core_features_used,

@@ -5,7 +5,16 @@
     retention_day (models/marts/behaviour/_behaviour__docs.md).
 -#}
 {%- set retention_days = var('retention_days') %}
-{%- if retention_days is string or retention_days is number or retention_days | length == 0 %}
+{%- set check = namespace(
+    valid=retention_days is iterable and retention_days is not string and retention_days is not mapping
+    and retention_days | length > 0
+) %}
+{%- for day_n in (retention_days if check.valid else []) %}
+    {%- if day_n is not number or day_n < 1 or day_n != day_n | int %}
+        {%- set check.valid = false %}
+    {%- endif %}
+{%- endfor %}
+{%- if not check.valid %}
     {{ exceptions.raise_compiler_error(
         "Strata: var retention_days is " ~ retention_days ~ "; it must be a list of whole numbers of "
         ~ "days of at least 1, e.g. [1, 7, 30] (models/marts/behaviour/_behaviour__docs.md)."
@@ -36,11 +45,6 @@ first_events as (
 day_numbers as (
 
     {%- for day_n in retention_days %}
-        {%- if day_n is not number or day_n < 1 or day_n != day_n | int %}
-            {{ exceptions.raise_compiler_error(
-                "Strata: var retention_days holds " ~ day_n ~ "; each must be a whole number of days of at least 1."
-            ) }}
-        {%- endif %}
         select {{ day_n | int }} as day_n
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}

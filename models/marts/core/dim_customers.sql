@@ -50,8 +50,21 @@ customer_value as (
 
 ),
 
+event_days as (
+
+    select * from {{ ref('int_customer_event_days') }}
+
+),
+
+event_bounds as (
+
+    select min(event_date) as first_event_date
+    from event_days
+
+),
+
 -- The latest complete ISO week: the one ending on the latest Sunday on or before as_of_date.
-usage_band_week as (
+latest_complete_week as (
 
     select
         {{ strata_week_start(dbt.dateadd('day', -6, 'snapshot_date')) }} as week_start,
@@ -59,6 +72,23 @@ usage_band_week as (
 
     from snapshot_dates
     where is_as_of_date
+
+),
+
+-- Whether there are counted events at all, and whether that week is in the behaviour calendar
+-- (which starts at the week of the first counted event).
+usage_band_week as (
+
+    select
+        latest_complete_week.week_start,
+        {{ strata_week_end('latest_complete_week.week_start') }} as week_end,
+        latest_complete_week.as_of_date,
+        event_bounds.first_event_date is not null as has_events,
+        latest_complete_week.week_start
+        >= {{ strata_week_start('event_bounds.first_event_date') }} as is_week_tracked
+
+    from latest_complete_week
+    cross join event_bounds
 
 ),
 
@@ -74,13 +104,15 @@ current_usage_bands as (
 
 ),
 
+-- content_preference is the same on each of a customer's rows.
 current_content_preferences as (
 
-    select distinct
+    select
         customer_id,
-        content_preference
+        max(content_preference) as content_preference
 
     from content_preferences
+    group by customer_id
 
 ),
 
@@ -119,11 +151,13 @@ customers as (
         current_stages.lifecycle_stage as current_lifecycle_stage,
         case
             when current_usage_bands.customer_id is not null then current_usage_bands.usage_band
-            when first_seen.first_seen_date <= {{ dbt.dateadd('day', 6, 'usage_band_week.week_start') }} then 'inactive'
+            when usage_band_week.is_week_tracked and first_seen.first_seen_date <= usage_band_week.week_end
+                then 'inactive'
         end as current_usage_band,
         case
             when current_content_preferences.customer_id is not null then current_content_preferences.content_preference
-            when first_seen.first_seen_date <= usage_band_week.as_of_date then 'undetermined'
+            when usage_band_week.has_events and first_seen.first_seen_date <= usage_band_week.as_of_date
+                then 'undetermined'
         end as current_content_preference,
         customer_value.value_tier as current_value_tier,
         customer_value.predicted_clv,
