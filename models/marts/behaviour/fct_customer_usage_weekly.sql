@@ -144,7 +144,7 @@ usage_weekly as (
         end as previous_usage_band
 
     from with_previous
-    inner join first_seen
+    left join first_seen
         on with_previous.customer_id = first_seen.customer_id
 
 )
