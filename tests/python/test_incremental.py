@@ -36,16 +36,40 @@ def project_models() -> dict[str, object]:
 
 
 def compared_relations() -> list[str]:
-    """Every model the project stores or defines (tables, incremental models, views), read from
-    the manifest, so that a new model, incremental or not, is compared without a list to
-    maintain here."""
+    """The relations the incremental tests build and compare: every incremental model and every
+    model upstream of one (tables, views; ephemeral ones have no relation), read from the
+    manifest, so that a new incremental model or a new parent of one is compared without a list
+    to maintain here. The models downstream of them only are plain tables and views, rebuilt in
+    full by every run from these relations, the seeds and the vars: equal inputs give them equal
+    rows, so they are left out of these builds (their definitions are checked against the
+    oracle on full builds, test_marts_match_oracle.py)."""
+    nodes = parsed_manifest(REPO_ROOT).nodes
+    models = project_models()
+    chain = set()
+    pending = [
+        node.unique_id for node in models.values() if node.config.materialized == "incremental"
+    ]
+    while pending:
+        unique_id = pending.pop()
+        if unique_id in chain or unique_id not in nodes:
+            continue
+        chain.add(unique_id)
+        pending.extend(getattr(nodes[unique_id].depends_on, "nodes", ()))
     relations = [
         relation
-        for relation, node in project_models().items()
-        if node.config.materialized != "ephemeral"
+        for relation, node in models.items()
+        if node.unique_id in chain and node.config.materialized != "ephemeral"
     ]
     assert "marts.fct_customer_tier_history" in relations
     return sorted(relations)
+
+
+# The builds of these tests select the same models (and, with data tests, the tests of those
+# models only: `cautious` leaves out a test that also reads a model downstream).
+CAUTIOUS = ("--indirect-selection", "cautious")
+CHAIN = ("--select", "+config.materialized:incremental", *CAUTIOUS)
+CHAIN_BUILD = (*BUILD, *CHAIN)
+CHAIN_MODELS_ONLY = (*BUILD_MODELS_ONLY, *CHAIN)
 
 
 def incremental_relations() -> list[str]:
@@ -261,24 +285,24 @@ def incremental_runs(daily_exports, tmp_path_factory) -> dict[str, dict]:
     states = {}
     for name in ("day1", "day2", "day2_removed", "day3", "day4"):
         export = current_export(work, daily_exports[name])
-        path = build_warehouse(export, work, {}, BUILD_MODELS_ONLY)
+        path = build_warehouse(export, work, {}, CHAIN_MODELS_ONLY)
         states[name] = snapshot_of(path)
         if name != "day1":  # else the comparisons with a full refresh would prove nothing
             assert rebuilt_in_full(path) == [], f"{name} was not an incremental run"
     day4 = current_export(work, daily_exports["day4"])
-    path = build_warehouse(day4, work, {}, BUILD_MODELS_ONLY)
+    path = build_warehouse(day4, work, {}, CHAIN_MODELS_ONLY)
     states["day4_rerun"] = snapshot_of(path)
     # a backfill moves as_of_date back to a past month end, then returns to the latest data
-    path = build_warehouse(day4, work, BACKFILL_VARS, BUILD_MODELS_ONLY)
+    path = build_warehouse(day4, work, BACKFILL_VARS, CHAIN_MODELS_ONLY)
     states["backfill"] = snapshot_of(path)
-    path = build_warehouse(day4, work, {}, BUILD_MODELS_ONLY)
+    path = build_warehouse(day4, work, {}, CHAIN_MODELS_ONLY)
     states["after_backfill"] = snapshot_of(path)
     return states
 
 
 @pytest.mark.parametrize("day", ["day2", "day2_removed", "day3", "day4"])
 def test_incremental_equals_full_refresh(day, daily_exports, incremental_runs, tmp_path):
-    full = build_warehouse(daily_exports[day], tmp_path, {}, BUILD_MODELS_ONLY)
+    full = build_warehouse(daily_exports[day], tmp_path, {}, CHAIN_MODELS_ONLY)
     assert_same(incremental_runs[day], snapshot_of(full))
 
 
@@ -325,7 +349,7 @@ def test_a_stopped_run_is_caught_up_by_the_next(daily_exports, tmp_path_factory,
     the snapshot models never saw the April verdict change; the next run, whose window has moved
     past the June row, still recomputes from April (the last completed refresh is older)."""
     work = tmp_path_factory.mktemp("stopped_run_warehouse")
-    build_warehouse(current_export(work, daily_exports["day2"]), work, {}, BUILD_MODELS_ONLY)
+    build_warehouse(current_export(work, daily_exports["day2"]), work, {}, CHAIN_MODELS_ONLY)
     partial = run_dbt(
         ["run", "--select", "+fct_transactions"],
         current_export(work, daily_exports["day3_early"]),
@@ -334,8 +358,8 @@ def test_a_stopped_run_is_caught_up_by_the_next(daily_exports, tmp_path_factory,
     )
     assert partial.returncode == 0, failure_summary(partial.output)
     day4 = current_export(work, daily_exports["day4_early"])
-    path = build_warehouse(day4, work, {}, BUILD_MODELS_ONLY)
-    full = build_warehouse(daily_exports["day4_early"], tmp_path, {}, BUILD_MODELS_ONLY)
+    path = build_warehouse(day4, work, {}, CHAIN_MODELS_ONLY)
+    full = build_warehouse(daily_exports["day4_early"], tmp_path, {}, CHAIN_MODELS_ONLY)
     assert_same(snapshot_of(path), snapshot_of(full))
 
 
@@ -344,7 +368,7 @@ def test_rerun_changes_nothing(incremental_runs):
 
 
 def test_backfill_to_an_earlier_as_of_date_and_back(daily_exports, incremental_runs, tmp_path):
-    full = build_warehouse(daily_exports["day4"], tmp_path, BACKFILL_VARS, BUILD_MODELS_ONLY)
+    full = build_warehouse(daily_exports["day4"], tmp_path, BACKFILL_VARS, CHAIN_MODELS_ONLY)
     assert_same(incremental_runs["backfill"], snapshot_of(full))
     assert_same(incremental_runs["after_backfill"], incremental_runs["day4"])
 
@@ -406,16 +430,16 @@ def test_uniqueness_tests_cover_writes_since_the_last_verified_build(
     history one, and after that failure the next build checks the whole history again."""
     history = "marts.fct_customer_tier_history"
     # day2 is a verified build where the scoping after the unverified day3 run depends on it
-    day2_args = BUILD if day3_command == "run" else BUILD_MODELS_ONLY
+    day2_args = CHAIN_BUILD if day3_command == "run" else CHAIN_MODELS_ONLY
     build_warehouse(current_export(tmp_path, daily_exports["day2"]), tmp_path, {}, day2_args)
     day3 = run_dbt(
-        [day3_command], current_export(tmp_path, daily_exports["day3_early"]), tmp_path, {}
+        [day3_command, *CHAIN], current_export(tmp_path, daily_exports["day3_early"]), tmp_path, {}
     )
     assert day3.returncode == 0, failure_summary(day3.output)
     if day3_command == "run":
         plant_duplicates(day3.duckdb_path, PLANTED_DUPLICATES)
         day4 = run_dbt(
-            [*BUILD], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
+            [*CHAIN_BUILD], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
         )
         assert day4.returncode != 0
         assert failed_uniqueness_tests(day4.output) == {"marts.fct_transactions", history}, (
@@ -423,7 +447,7 @@ def test_uniqueness_tests_cover_writes_since_the_last_verified_build(
         )
         remove_duplicate_transactions(day4.duckdb_path)
         day4_again = run_dbt(
-            [*BUILD], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
+            [*CHAIN_BUILD], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
         )
         assert day4_again.returncode != 0
         assert failed_uniqueness_tests(day4_again.output) == {history}, failure_summary(
@@ -432,14 +456,14 @@ def test_uniqueness_tests_cover_writes_since_the_last_verified_build(
     else:
         plant_duplicates(day3.duckdb_path, [history])
         day4 = run_dbt(
-            [*BUILD], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
+            [*CHAIN_BUILD], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
         )
         # Only the uniqueness tests are asserted on: a test that reads the whole history (the
         # migration counts, or one an analyst adds) may well see the planted row.
         assert "Compilation Error" not in day4.output, failure_summary(day4.output)
         assert failed_uniqueness_tests(day4.output) == set(), failure_summary(day4.output)
         full_check = run_dbt(
-            ["test"], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
+            ["test", *CHAIN], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
         )
         assert full_check.returncode != 0
         assert failed_uniqueness_tests(full_check.output) == {history}, failure_summary(
@@ -447,7 +471,7 @@ def test_uniqueness_tests_cover_writes_since_the_last_verified_build(
         )
         # a failed test is no longer verified: the next build checks its whole table again
         day4_again = run_dbt(
-            [*BUILD], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
+            [*CHAIN_BUILD], current_export(tmp_path, daily_exports["day4_early"]), tmp_path, {}
         )
         assert day4_again.returncode != 0
         assert failed_uniqueness_tests(day4_again.output) == {history}, failure_summary(
@@ -462,21 +486,21 @@ def test_empty_runs_and_an_upgraded_warehouse(daily_exports, tmp_path):
     warehouse built by the version before the state table had recomputed_from (with that
     version's bookkeeping tables) is upgraded by the next plain build: the old tables go, and
     every incremental model is rebuilt in full, since none has a record of its build inputs."""
-    path = build_warehouse(daily_exports["day2"], tmp_path, {}, BUILD_MODELS_ONLY)
+    path = build_warehouse(daily_exports["day2"], tmp_path, {}, CHAIN_MODELS_ONLY)
     before = snapshot_of(path)
     incremental = incremental_relations()
-    empty = run_dbt([*BUILD, "--empty"], daily_exports["day2"], tmp_path, {})
+    empty = run_dbt([*CHAIN_BUILD, "--empty"], daily_exports["day2"], tmp_path, {})
     assert "Compilation Error" not in empty.output, failure_summary(empty.output)
     after = snapshot_of(path)
     changed = [relation for relation in incremental if after[relation] != before[relation]]
     assert not changed, f"dbt build --empty changed {changed}"
 
     facts = ["fct_events", "fct_transactions"]
-    empty_full = [*BUILD, "--empty", "--full-refresh", "--select", *facts]
+    empty_full = [*BUILD, "--empty", "--full-refresh", "--select", *facts, *CAUTIOUS]
     emptied = run_dbt(empty_full, daily_exports["day2"], tmp_path, {})
     assert emptied.returncode == 0, failure_summary(emptied.output)
     assert query(path, "select count(*) as n from marts.fct_transactions")[0]["n"] == 0
-    path = build_warehouse(daily_exports["day2"], tmp_path, {}, BUILD_MODELS_ONLY)
+    path = build_warehouse(daily_exports["day2"], tmp_path, {}, CHAIN_MODELS_ONLY)
     assert rebuilt_in_full(path) == facts
     assert_same(snapshot_of(path), before)
 
@@ -491,7 +515,7 @@ def test_empty_runs_and_an_upgraded_warehouse(daily_exports, tmp_path):
         )
     finally:
         connection.close()
-    path = build_warehouse(daily_exports["day2"], tmp_path, {})
+    path = build_warehouse(daily_exports["day2"], tmp_path, {}, CHAIN_BUILD)
     assert rebuilt_in_full(path) == sorted(relation.split(".")[1] for relation in incremental)
     tables = query(
         path,
