@@ -1,7 +1,7 @@
 """``strata generate``: the deterministic demo-data generator.
 
-Writes the three raw tables of the README's raw input contract -- ``transactions``,
-``customers`` and ``events`` -- as Parquet or CSV files into one folder::
+Writes the raw tables of the README's raw input contract -- ``transactions``, ``customers``,
+``events`` and ``campaign_assignments`` -- as Parquet or CSV files into one folder::
 
     strata generate --out data/raw --customers 5000 --months 24 \\
         --end-date 2025-06-30 --seed 42 --format parquet
@@ -26,7 +26,12 @@ The data are synthetic but shaped like a real shop:
   and how many events per active day (a short session); events mix the ``home`` page,
   ``share_link``, the core features (6 names of 5 features) and content views, whose category
   follows a per-customer taste (a clear favourite among beginner / technical / business for
-  most, none for some). Events are drawn last in a chunk: they never change the other tables.
+  most, none for some). Events are drawn after the transactions: they never change them.
+* the two campaigns of ``seeds/campaigns.csv`` are run as experiments: customers signed up by
+  a campaign's day (75 and 40 days before ``--end-date``) are assigned at random (30% and
+  25%), half of them to ``control``; a treated customer makes one extra purchase in the
+  conversion window with probability 8% (5%). These purchases have ids ``tc...`` and are
+  written after all the others, so the other rows are the same as without campaigns.
 
 All transactions fall inside the ``--months`` calendar months that end with ``--end-date``
 (inclusive); the latest purchase is on ``--end-date`` itself. The output depends only on the
@@ -58,7 +63,7 @@ import pyarrow.parquet as pq
 # Constants
 # --------------------------------------------------------------------------------------------
 
-TABLES: tuple[str, ...] = ("transactions", "customers", "events")
+TABLES: tuple[str, ...] = ("transactions", "customers", "events", "campaign_assignments")
 FORMATS: tuple[str, ...] = ("parquet", "csv")
 
 #: Customers per generated chunk. A fixed constant: the output depends on it, so changing it
@@ -103,6 +108,16 @@ SHARE_ZERO_ROW = 0.001
 # Events. EVENT_CATALOG is the demo event catalog, row for row ``seeds/event_catalog.csv``:
 # (event_name, event_type, is_core_feature, feature, content_category; "" = none).
 SHARE_WITH_EVENTS = 0.35  # of customers active in the window
+# Campaign experiments (seeds/campaigns.csv holds the same campaigns): customers signed up by
+# the assignment day are assigned with probability `share`, half to `control`; a customer of the
+# other variant makes one extra purchase in the conversion window with probability `uplift`.
+# (campaign_id, days before the end date it is assigned, conversion window days, share,
+# treatment variant, uplift)
+CAMPAIGNS: tuple[tuple[str, int, int, float, str, float], ...] = (
+    ("spring_win_back", 75, 30, 0.30, "offer_10", 0.08),
+    ("vip_early_access", 40, 14, 0.25, "early_access", 0.05),
+)
+CAMPAIGN_TX_PREFIX = "tc"  # ids of the extra purchases, numbered apart from the others
 EVENT_CATALOG: tuple[tuple[str, str, bool, str, str], ...] = (
     ("search", "feature_use", True, "search", ""),
     ("cart_add", "feature_use", True, "cart", ""),
@@ -277,6 +292,13 @@ class Chunk:
     ev_customer: np.ndarray  # int64[n_ev]
     ev_epoch_second: np.ndarray  # int64[n_ev]
     ev_name: np.ndarray  # int64[n_ev], index into EVENT_CATALOG
+    as_customer: np.ndarray  # int64[n_as], campaign assignments: customer number
+    as_campaign: np.ndarray  # int64[n_as], index into CAMPAIGNS
+    as_is_treated: np.ndarray  # bool[n_as], the campaign's treatment variant (else control)
+    as_epoch_second: np.ndarray  # int64[n_as]
+    up_customer: np.ndarray  # int64[n_up], the extra purchases the campaigns caused
+    up_epoch_second: np.ndarray  # int64[n_up]
+    up_cents: np.ndarray  # int64[n_up]
 
     @property
     def n_customers(self) -> int:
@@ -547,6 +569,32 @@ def generate_chunk(
     ev_epoch_second = (cal.start_epoch_day + e_day) * SECONDS_PER_DAY + e_sec
     ev_order = np.lexsort((ev_epoch_second, ev_local))
 
+    # --- campaign assignments and the extra purchases of the treated (drawn after events) ----
+    as_local, as_campaign, as_treated, as_day = [], [], [], []
+    up_local, up_day = [], []
+    for index, (_, before_end, window, share, _, uplift) in enumerate(CAMPAIGNS):
+        day = last_day - before_end
+        assigned = np.flatnonzero((signup_day <= day) & (rng.random(n) < share)) if day >= 0 else []
+        assigned = np.asarray(assigned, dtype=np.int64)
+        treated = rng.random(assigned.size) < 0.5
+        as_local.append(assigned)
+        as_campaign.append(np.full(assigned.size, index, dtype=np.int64))
+        as_treated.append(treated)
+        as_day.append(np.full(assigned.size, day, dtype=np.int64))
+        bought = assigned[treated & (rng.random(assigned.size) < uplift)]
+        up_local.append(bought)
+        up_day.append(np.minimum(day + rng.integers(1, window + 1, size=bought.size), last_day))
+    as_local_all = np.concatenate(as_local) if as_local else np.empty(0, dtype=np.int64)
+    as_sec = sample_seconds_of_day(rng, cal, as_local_all.size)
+    up_local_all = np.concatenate(up_local) if up_local else np.empty(0, dtype=np.int64)
+    up_sec = sample_seconds_of_day(rng, cal, up_local_all.size)
+    up_raw = np.exp(
+        spend_mu[up_local_all] + SPEND_PURCHASE_SIGMA * rng.standard_normal(up_local_all.size)
+    )
+    up_cents = np.maximum(np.round(up_raw * 100.0).astype(np.int64), MIN_AMOUNT_CENTS)
+    as_epoch_second = (cal.start_epoch_day + np.concatenate(as_day)) * SECONDS_PER_DAY + as_sec
+    up_epoch_second = (cal.start_epoch_day + np.concatenate(up_day)) * SECONDS_PER_DAY + up_sec
+
     return Chunk(
         first_customer=first_customer,
         signup_epoch_day=(cal.start_epoch_day + signup_day).astype(np.int32),
@@ -560,6 +608,13 @@ def generate_chunk(
         ev_customer=ev_local[ev_order] + first_customer,
         ev_epoch_second=ev_epoch_second[ev_order],
         ev_name=ev_name[ev_order],
+        as_customer=as_local_all + first_customer,
+        as_campaign=np.concatenate(as_campaign),
+        as_is_treated=np.concatenate(as_treated),
+        as_epoch_second=as_epoch_second,
+        up_customer=up_local_all + first_customer,
+        up_epoch_second=up_epoch_second,
+        up_cents=up_cents,
     )
 
 
@@ -594,10 +649,19 @@ EVENTS_SCHEMA = pa.schema(
         ("occurred_at", pa.timestamp("us")),
     ]
 )
+CAMPAIGN_ASSIGNMENTS_SCHEMA = pa.schema(
+    [
+        ("customer_id", pa.string()),
+        ("campaign_id", pa.string()),
+        ("variant", pa.string()),
+        ("assigned_at", pa.timestamp("us")),
+    ]
+)
 SCHEMAS: dict[str, pa.Schema] = {
     "transactions": TRANSACTIONS_SCHEMA,
     "customers": CUSTOMERS_SCHEMA,
     "events": EVENTS_SCHEMA,
+    "campaign_assignments": CAMPAIGN_ASSIGNMENTS_SCHEMA,
 }
 
 
@@ -668,6 +732,44 @@ def transactions_table(chunk: Chunk, first_id: int) -> pa.Table:
             cents_to_decimal(chunk.tx_cents),
         ],
         schema=TRANSACTIONS_SCHEMA,
+    )
+
+
+def campaign_transactions_table(chunk: Chunk, first_id: int) -> pa.Table:
+    """Build the extra purchases the campaigns caused, numbering them from ``first_id`` with
+    their own prefix (so the other transactions keep their ids and order)."""
+    n = chunk.up_customer.shape[0]
+    return pa.Table.from_arrays(
+        [
+            format_ids(
+                CAMPAIGN_TX_PREFIX, np.arange(first_id, first_id + n), TRANSACTION_ID_DIGITS
+            ),
+            format_ids("c", chunk.up_customer, CUSTOMER_ID_DIGITS),
+            epoch_seconds_to_timestamp(chunk.up_epoch_second),
+            cents_to_decimal(chunk.up_cents),
+        ],
+        schema=TRANSACTIONS_SCHEMA,
+    )
+
+
+_CAMPAIGN_IDS = pa.array([c[0] for c in CAMPAIGNS], pa.string())
+_TREATMENTS = pa.array([c[4] for c in CAMPAIGNS], pa.string())
+
+
+def campaign_assignments_table(chunk: Chunk) -> pa.Table:
+    """Build the ``campaign_assignments`` rows of a chunk."""
+    campaign = pa.array(chunk.as_campaign)
+    variant = pc.if_else(
+        pa.array(chunk.as_is_treated, pa.bool_()), _TREATMENTS.take(campaign), "control"
+    )
+    return pa.Table.from_arrays(
+        [
+            format_ids("c", chunk.as_customer, CUSTOMER_ID_DIGITS),
+            _CAMPAIGN_IDS.take(campaign),
+            variant,
+            epoch_seconds_to_timestamp(chunk.as_epoch_second),
+        ],
+        schema=CAMPAIGN_ASSIGNMENTS_SCHEMA,
     )
 
 
@@ -764,6 +866,7 @@ class Result:
     customers: int
     transactions: int
     events: int
+    campaign_assignments: int
 
 
 def chunk_bounds(customers: int) -> Iterator[tuple[int, int, int]]:
@@ -791,7 +894,7 @@ def generated_chunks(cal: Calendar, seed: int, customers: int) -> Iterator[Chunk
 def generate(
     out: Path, customers: int, months: int, end_date: dt.date, seed: int, fmt: str
 ) -> Result:
-    """Generate the three raw tables into ``out`` and return their row counts.
+    """Generate the raw tables (TABLES) into ``out`` and return their row counts.
 
     Files are written under temporary names and moved into place at the end; the files of the
     other format for the same tables are removed so that they never shadow the new ones.
@@ -806,16 +909,25 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
     tmp_paths = {t: out / f".{t}.{fmt}.tmp" for t in TABLES}
     writers = {t: open_writer(fmt, tmp_paths[t], SCHEMAS[t]) for t in TABLES}
-    n_tx = n_ev = 0
+    n_tx = n_ev = n_up = n_as = 0
+    campaign_purchases: list[pa.Table] = []
     try:
         for chunk in generated_chunks(cal, seed, customers):
             writers["customers"].write(customers_table(chunk))
             tx = transactions_table(chunk, n_tx + 1)
             writers["transactions"].write(tx)
             n_tx += tx.num_rows
+            up = campaign_transactions_table(chunk, n_up + 1)
+            campaign_purchases.append(up)  # written after all others: ids stay in file order
+            n_up += up.num_rows
             ev = events_table(chunk, n_ev + 1)
             writers["events"].write(ev)
             n_ev += ev.num_rows
+            assignments = campaign_assignments_table(chunk)
+            writers["campaign_assignments"].write(assignments)
+            n_as += assignments.num_rows
+        for up in campaign_purchases:
+            writers["transactions"].write(up)
     except BaseException:
         for writer in writers.values():
             writer.close()
@@ -829,11 +941,14 @@ def generate(
             if other != fmt:
                 (out / f"{table}.{other}").unlink(missing_ok=True)
         tmp_paths[table].replace(out / f"{table}.{fmt}")
-    return Result(customers=customers, transactions=n_tx, events=n_ev)
+    return Result(
+        customers=customers, transactions=n_tx + n_up, events=n_ev, campaign_assignments=n_as
+    )
 
 
 DESCRIPTION = (
-    "Generate deterministic Strata demo data (transactions, customers, events) into one folder: "
+    "Generate deterministic Strata demo data (transactions, customers, events, campaign "
+    "assignments) into one folder: "
     "the same arguments always give the same files."
 )
 DEFAULT_END_DATE = dt.date(2025, 6, 30)
@@ -869,6 +984,7 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     print(
         f"wrote {args.out} ({args.format}): customers={result.customers} "
-        f"transactions={result.transactions} events={result.events} in {elapsed:.2f}s"
+        f"transactions={result.transactions} events={result.events} "
+        f"campaign_assignments={result.campaign_assignments} in {elapsed:.2f}s"
     )
     return 0

@@ -698,6 +698,44 @@ def export_parquet(
         )
 
 
+# Audience files (README "Audiences"): one per play of this mart and format, named
+# <play>_<as_of_date>, in audiences/ of the Parquet version, so they are swapped in with it. The
+# dbt macro strata_export_audiences writes the same files for users who run dbt themselves.
+AUDIENCE_MART = "fct_customer_actions"
+AUDIENCES_DIR = "audiences"
+AUDIENCE_FORMATS = {"csv": "(format csv, header)", "parquet": "(format parquet)"}
+
+
+def export_audiences(
+    connection: duckdb.DuckDBPyConnection,
+    marts: list[str],
+    directory: Path,
+    as_of_date: str | None,
+) -> None:
+    """Write <directory>/audiences/<play>_<as_of_date>.csv and .parquet: the rows of
+    fct_customer_actions for each play, ordered by customer_id (no PII: the mart has none)."""
+    if AUDIENCE_MART not in marts or as_of_date is None:
+        return
+    table = f"{SERVING_ALIAS}.{MARTS_SCHEMA}.{AUDIENCE_MART}"
+    plays = [
+        row[0]
+        for row in connection.execute(f"select distinct play from {table} order by 1").fetchall()
+    ]
+    folder = directory / AUDIENCES_DIR
+    folder.mkdir()
+    for play in plays:
+        if not re.fullmatch(r"[a-z0-9_]+", play):
+            raise RefreshError(
+                "publish_failed",
+                f"play {play!r} of seeds/tier_playbook.csv is not a file name: use a-z, 0-9 and _",
+                EXIT_PUBLISH_FAILED,
+            )
+        rows = f"(select * from {table} where play = {sql_string(play)} order by customer_id)"
+        for extension, options in AUDIENCE_FORMATS.items():
+            destination = sql_string(str(folder / f"{play}_{as_of_date}.{extension}"))
+            connection.execute(f"copy {rows} to {destination} {options}")
+
+
 def build_serving(
     settings: Settings, record: RunRecord, marts: list[str], database_file: Path, parquet_dir: Path
 ) -> None:
@@ -740,6 +778,7 @@ def build_serving(
         record.finished_at = iso(utc_now())
         insert_run_row(connection, record)
         export_parquet(connection, marts, parquet_dir)
+        export_audiences(connection, marts, parquet_dir, record.as_of_date)
         (parquet_dir / "run.json").write_text(json.dumps(asdict(record), indent=2) + "\n")
         connection.execute(f"checkpoint {SERVING_ALIAS}")
         connection.execute(f"detach {SERVING_ALIAS}")
@@ -749,7 +788,7 @@ def build_serving(
     if wal.exists():
         raise RefreshError("publish_failed", f"{wal} left after checkpoint", EXIT_PUBLISH_FAILED)
     fsync_path(database_file)
-    for path in parquet_dir.iterdir():
+    for path in sorted(parquet_dir.rglob("*"), reverse=True):  # files before their folders
         fsync_path(path)
     fsync_path(parquet_dir)
 

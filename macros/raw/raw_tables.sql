@@ -19,5 +19,9 @@
             'columns': ['event_id', 'customer_id', 'event_type', 'event_name', 'occurred_at'],
             'timestamp_column': 'occurred_at',
         },
+        'campaign_assignments': {
+            'required': false,
+            'columns': ['customer_id', 'campaign_id', 'variant', 'assigned_at'],
+        },
     }) }}
 {% endmacro %}

@@ -30,6 +30,15 @@
             ('unparseable_timestamp', 'occurred_at is null'),
             ('timestamp_in_future', strata_future_cutoff('occurred_at')),
         ] -%}
+    {%- elif table_name == 'campaign_assignments' -%}
+        {%- set rules = [
+            ('missing_customer_id', 'customer_id is null'),
+            ('missing_campaign_id', 'campaign_id is null'),
+            ('missing_variant', 'variant is null'),
+            ('unparseable_timestamp', 'assigned_at is null'),
+            ('timestamp_in_future', strata_future_cutoff('assigned_at')),
+            ('unknown_campaign', 'not is_known_campaign'),
+        ] -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error("Strata: no reject rules for raw table '" ~ table_name ~ "'.") }}
     {%- endif -%}

@@ -73,6 +73,32 @@ MART_COLUMNS = {
         "cohort_week_start", "day_n", "cohort_customers", "eligible_customers",
         "retained_on_day", "retained_by_day", "retention_rate_on_day", "retention_rate_by_day",
     ],
+    # Action marts (issue 16), models/marts/actions/_actions__docs.md
+    "fct_customer_actions": [
+        "customer_id", "play_id", "play", "channel", "service_level", "reason", "tier",
+        "segment", "lifecycle_stage", "usage_band", "churn_risk", "priority", "as_of_date",
+    ],
+    "fct_tier_alerts": [
+        "customer_id", "severity", "from_tier", "to_tier", "from_lifecycle_stage",
+        "to_lifecycle_stage", "tier_drop", "stage_drop", "predicted_clv", "clv_quantile",
+        "severity_score", "severity_rank", "is_tier_worsened", "is_stage_worsened",
+        "is_high_value_at_risk", "previous_snapshot_date", "snapshot_date",
+    ],
+    # Experiment marts (issue 16), models/marts/experiments/_experiments__docs.md
+    "fct_campaign_assignments": [
+        "customer_id", "campaign_id", "variant", "tier_at_assignment", "conversion_window_days",
+        "window_net_revenue", "is_converted", "is_window_complete", "assignment_date",
+        "tier_snapshot_date", "as_of_date", "assigned_at", "window_end_at",
+    ],
+    "rpt_experiment_readout": [
+        "campaign_id", "campaign_name", "variant", "tier_group", "customers", "pending_customers",
+        "converted_customers", "control_customers", "net_revenue", "conversion_rate",
+        "control_conversion_rate", "revenue_per_customer", "control_revenue_per_customer",
+        "conversion_uplift", "conversion_uplift_ci_low", "conversion_uplift_ci_high",
+        "conversion_p_value", "revenue_uplift", "revenue_uplift_ci_low",
+        "revenue_uplift_ci_high", "revenue_p_value", "incremental_revenue", "campaign_cost", "roi",
+        "is_control", "is_below_min_group_size", "as_of_date",
+    ],
 }  # fmt: skip
 
 MART_KEYS = {
@@ -89,6 +115,10 @@ MART_KEYS = {
     "fct_customer_content_preference": ("customer_id", "content_category"),
     "rpt_engagement_daily": ("activity_date", "tier"),
     "rpt_activation_retention": ("cohort_week_start", "day_n"),
+    "fct_customer_actions": ("customer_id",),
+    "fct_tier_alerts": ("customer_id",),
+    "fct_campaign_assignments": ("campaign_id", "customer_id"),
+    "rpt_experiment_readout": ("campaign_id", "variant", "tier_group"),
 }
 
 FLOAT_COLUMNS = {
@@ -114,6 +144,26 @@ FLOAT_COLUMNS = {
     "stickiness",
     "retention_rate_on_day",
     "retention_rate_by_day",
+    # action marts
+    "predicted_clv",
+    "clv_quantile",
+    "severity_score",
+    # experiment marts
+    "conversion_rate",
+    "control_conversion_rate",
+    "revenue_per_customer",
+    "control_revenue_per_customer",
+    "conversion_uplift",
+    "conversion_uplift_ci_low",
+    "conversion_uplift_ci_high",
+    "conversion_p_value",
+    "revenue_uplift",
+    "revenue_uplift_ci_low",
+    "revenue_uplift_ci_high",
+    "revenue_p_value",
+    "incremental_revenue",
+    "campaign_cost",
+    "roi",
 }
 
 

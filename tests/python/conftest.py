@@ -314,7 +314,7 @@ GROUP_SECONDS = {
     "test_refresh": 255,
     "test_incremental": 95,
     "test_bad_input": 88,
-    "test_own_data": 80,
+    "test_own_data": 98,
     "test_marts_match_oracle": 72,
     "test_readme": 68,
     "test_incremental:test_uniqueness_tests_cover_writes_since_the_last_verified_build[build]": 60,

@@ -53,12 +53,14 @@ VARS = {"as_of_date": AS_OF.isoformat(), "run_date": "2025-06-30"}
 TRANSACTION_COLUMNS = ["transaction_id", "customer_id", "transacted_at", "amount"]
 CUSTOMER_COLUMNS = ["customer_id", "signup_date", "country", "email", "phone", "full_name"]
 EVENT_COLUMNS = ["event_id", "customer_id", "event_type", "event_name", "occurred_at"]
+ASSIGNMENT_COLUMNS = ["customer_id", "campaign_id", "variant", "assigned_at"]
 
 PII_COLUMNS = ("email", "phone", "full_name")
 QUARANTINE_MARTS = (
     "fct_transactions_quarantined",
     "fct_customers_quarantined",
     "fct_events_quarantined",
+    "fct_campaign_assignments_quarantined",
 )
 
 # Row labels: VALID rows are in the clean files; DUP rows are extra copies of the valid row
@@ -246,6 +248,33 @@ EXPECTED_QUARANTINED_EVENTS = [
     ("eb04", "v002", "feature_use", "search", "2025-03-01", "conflicting_duplicate", 1),
 ]
 
+# Campaign assignments (campaigns of seeds/campaigns.csv): (label, (customer_id, campaign_id,
+# variant, assigned_at))
+BAD_ASSIGNMENTS = [
+    ("missing_customer_id", ("", "spring_win_back", "offer_10", "2025-04-16T10:00:00Z")),
+    ("missing_campaign_id", ("v001", " ", "control", "2025-04-16T10:00:00Z")),
+    ("missing_variant", ("v002", "spring_win_back", "", "2025-04-16")),
+    ("unparseable_timestamp", ("v003", "spring_win_back", "control", "16/04/2025")),
+    ("timestamp_in_future", ("v004", "spring_win_back", "control", "2025-07-05T00:00:00Z")),
+    ("unknown_campaign", ("v005", "summer_sale", "control", "2025-04-16")),
+    # assigned twice to one campaign: both versions quarantined
+    ("conflicting_duplicate", ("v006", "vip_early_access", "control", "2025-05-21")),
+    ("conflicting_duplicate", ("v006", "vip_early_access", "early_access", "2025-05-21")),
+    # an exact duplicate after trimming, lower-casing the variant and parsing the time
+    (VALID, ("v007", "vip_early_access", "Control ", "2025-05-21T09:00:00Z")),
+    (DUP, ("v007 ", "vip_early_access", "control", "2025-05-21 09:00:00")),
+]
+EXPECTED_QUARANTINED_ASSIGNMENTS = [
+    (None, "spring_win_back", "offer_10", "2025-04-16T10:00:00Z", "missing_customer_id", 1),
+    ("v001", None, "control", "2025-04-16T10:00:00Z", "missing_campaign_id", 1),
+    ("v002", "spring_win_back", None, "2025-04-16", "missing_variant", 1),
+    ("v003", "spring_win_back", "control", "16/04/2025", "unparseable_timestamp", 1),
+    ("v004", "spring_win_back", "control", "2025-07-05T00:00:00Z", "timestamp_in_future", 1),
+    ("v005", "summer_sale", "control", "2025-04-16", "unknown_campaign", 1),
+    ("v006", "vip_early_access", "control", "2025-05-21", "conflicting_duplicate", 1),
+    ("v006", "vip_early_access", "early_access", "2025-05-21", "conflicting_duplicate", 1),
+]
+
 BASE_CUSTOMERS = [f"v{i:03d}" for i in range(1, 61)]
 BASE_TRANSACTION_COUNT = 705  # asserted in make_base_transactions (seeded generator)
 # The raw transaction rows quarantined / collapsed, counted by hand from the tables above.
@@ -303,6 +332,19 @@ def make_base_events() -> list[tuple]:
             event_type = rng.choice(["feature_use", "content_view"])
             name = rng.choice(["export", "search, advanced", "blog", 'say "hi"'])
             rows.append((f"E{len(rows) + 1:04d}", customer, event_type, name, f"{day}T08:00:00Z"))
+    return rows
+
+
+def make_base_assignments() -> list[tuple]:
+    """Every base customer but v001-v007 (the bad rows' customers) in both campaigns,
+    alternately control and treated."""
+    rows = []
+    for campaign, treated, day in (
+        ("spring_win_back", "offer_10", "2025-04-16"),
+        ("vip_early_access", "early_access", "2025-05-21"),
+    ):
+        for i, customer in enumerate(BASE_CUSTOMERS[7:]):
+            rows.append((customer, campaign, "control" if i % 2 else treated, f"{day}T12:00:00Z"))
     return rows
 
 
@@ -372,6 +414,10 @@ def make_datasets() -> Datasets:
     clean_customers = make_base_customers() + [row for lbl, row in BAD_CUSTOMERS if lbl == VALID]
     dirty_events = make_base_events() + [row for _, row in BAD_EVENTS]
     clean_events = make_base_events() + [row for label, row in BAD_EVENTS if label == VALID]
+    dirty_assignments = make_base_assignments() + [row for _, row in BAD_ASSIGNMENTS]
+    clean_assignments = make_base_assignments() + [
+        row for label, row in BAD_ASSIGNMENTS if label == VALID
+    ]
     clean_transactions = [
         oracle.Transaction(
             transaction_id=tid.strip(),
@@ -386,11 +432,13 @@ def make_datasets() -> Datasets:
             "transactions": Table(TRANSACTION_COLUMNS, dirty_tx),
             "customers": Table(CUSTOMER_COLUMNS, dirty_customers),
             "events": Table(EVENT_COLUMNS, dirty_events),
+            "campaign_assignments": Table(ASSIGNMENT_COLUMNS, dirty_assignments),
         },
         clean={
             "transactions": Table(TRANSACTION_COLUMNS, clean_tx),
             "customers": Table(CUSTOMER_COLUMNS, clean_customers),
             "events": Table(EVENT_COLUMNS, clean_events),
+            "campaign_assignments": Table(ASSIGNMENT_COLUMNS, clean_assignments),
         },
         clean_transactions=clean_transactions,
     )
@@ -805,12 +853,35 @@ def test_events_bad_rows(dirty, datasets):
     ]
 
 
+def test_campaign_assignments_bad_rows(dirty, datasets):
+    """Every kind of bad assignment is quarantined with its reason (a customer assigned twice to
+    one campaign: both versions), the exact duplicate collapses into one valid assignment, and
+    every raw row is accounted for."""
+    rows = query(
+        dirty.duckdb_path,
+        "select customer_id, campaign_id, variant, assigned_at_text, reject_reason, raw_rows"
+        " from marts.fct_campaign_assignments_quarantined",
+    )
+    assert sorted((tuple(r.values()) for r in rows), key=repr) == sorted(
+        EXPECTED_QUARANTINED_ASSIGNMENTS, key=repr
+    )
+    assignments = read_table(dirty.duckdb_path, "marts.fct_campaign_assignments")
+    raw_rows = count_csv_rows(dirty.raw_dir / "campaign_assignments.csv")
+    assert raw_rows == len(datasets.dirty["campaign_assignments"].rows)
+    assert len(assignments) == len(make_base_assignments()) + 1  # + v007 (collapsed x2)
+    assert raw_rows == len(assignments) + len(EXPECTED_QUARANTINED_ASSIGNMENTS) + 1
+    v007 = [r for r in assignments if r["customer_id"] == "v007"]
+    assert [(r["campaign_id"], r["variant"], r["assigned_at"]) for r in v007] == [
+        ("vip_early_access", "control", datetime(2025, 5, 21, 9))
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # Reject reasons: the rules (macros/raw/reject_rules.sql) and their text (models/reject_reasons.md)
 # ---------------------------------------------------------------------------------------------
 
 REJECT_REASONS_DOCS = REPO_ROOT / "models" / "reject_reasons.md"
-RAW_TABLES = ("transactions", "customers", "events")
+RAW_TABLES = ("transactions", "customers", "events", "campaign_assignments")
 
 
 def documented_reject_reasons(table: str) -> list[str]:

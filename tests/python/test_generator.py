@@ -20,7 +20,7 @@ from conftest import REPO_ROOT, strata_command
 
 from strata import generate
 
-TABLES = ("transactions", "customers", "events")
+TABLES = generate.TABLES
 END_DATE = dt.date(2025, 6, 30)
 WINDOW_START = dt.date(2023, 7, 1)  # first day of the 24 months ending 2025-06-30
 
@@ -52,11 +52,20 @@ EXPECTED_ARROW = {
             ("occurred_at", pa.timestamp("us")),
         ]
     ),
+    "campaign_assignments": pa.schema(
+        [
+            ("customer_id", pa.string()),
+            ("campaign_id", pa.string()),
+            ("variant", pa.string()),
+            ("assigned_at", pa.timestamp("us")),
+        ]
+    ),
 }
 EXPECTED_DUCKDB = {
     "transactions": ["VARCHAR", "VARCHAR", "TIMESTAMP", "DECIMAL(18,2)"],
     "customers": ["VARCHAR", "DATE", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR"],
     "events": ["VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "TIMESTAMP"],
+    "campaign_assignments": ["VARCHAR", "VARCHAR", "VARCHAR", "TIMESTAMP"],
 }
 
 
@@ -136,6 +145,7 @@ def test_csv_has_same_rows_in_contract_format(parquet_dir: Path, tmp_path: Path)
         },
         "customers": {"signup_date": r"^\d{4}-\d{2}-\d{2}$"},
         "events": {"occurred_at": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"},
+        "campaign_assignments": {"assigned_at": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"},
     }
     for table in TABLES:
         csv_path = tmp_path / f"{table}.csv"
@@ -167,7 +177,13 @@ def test_writing_a_format_removes_stale_files_of_the_other(tmp_path: Path) -> No
     (tmp_path / "unrelated.csv").write_text("keep\n", encoding="utf-8")
     run_generator(tmp_path, "--customers", "50")
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["customers.parquet", "events.parquet", "transactions.parquet", "unrelated.csv"]
+    assert names == [
+        "campaign_assignments.parquet",
+        "customers.parquet",
+        "events.parquet",
+        "transactions.parquet",
+        "unrelated.csv",
+    ]
 
 
 # --- integrity -------------------------------------------------------------------------------
@@ -176,7 +192,7 @@ def test_writing_a_format_removes_stale_files_of_the_other(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("table", "column", "pattern"),
     [
-        ("transactions", "transaction_id", r"^t\d{9}$"),
+        ("transactions", "transaction_id", r"^tc?\d{9}$"),  # tc: purchases campaigns caused
         ("customers", "customer_id", r"^c\d{8}$"),
         ("events", "event_id", r"^e\d{9}$"),
     ],
@@ -394,3 +410,43 @@ def test_small_runs_keep_the_end_date_guarantee(tmp_path: Path) -> None:
     ).fetchall()[0]
     assert last[0].date() == dt.date(2024, 2, 29)
     assert last[1].date() >= dt.date(2023, 12, 1)
+
+
+def test_campaign_assignments_match_the_campaigns_seed(con: duckdb.DuckDBPyConnection) -> None:
+    """Every assignment is to a campaign of seeds/campaigns.csv, once per customer and campaign,
+    to control or the campaign's treatment, of a customer signed up by then; the purchases the
+    campaigns caused (ids tc...) fall in a treated customer's conversion window."""
+    seed = REPO_ROOT / "seeds" / "campaigns.csv"
+    windows = dict(
+        duckdb.execute(
+            f"select campaign_id, conversion_window_days from read_csv('{seed}')"
+        ).fetchall()
+    )
+    assert set(windows) == {c[0] for c in generate.CAMPAIGNS}
+    rows = con.execute(
+        "select campaign_id, variant, count(*), count(distinct customer_id) "
+        "from campaign_assignments group by all"
+    ).fetchall()
+    assert {(campaign, variant) for campaign, variant, *_ in rows} == {
+        pair for c in generate.CAMPAIGNS for pair in ((c[0], "control"), (c[0], c[4]))
+    }
+    assert all(n == distinct and n > 0 for *_, n, distinct in rows)
+    for campaign, _, window, *_ in generate.CAMPAIGNS:
+        assert windows[campaign] == window
+    late_signups = scalar(
+        con,
+        "select count(*) from campaign_assignments a join customers c using (customer_id) "
+        "where c.signup_date > cast(a.assigned_at as date)",
+    )
+    assert late_signups == 0
+    values = ", ".join(f"('{campaign}', {window})" for campaign, window in windows.items())
+    caused, outside = con.execute(
+        f"with windows(campaign_id, days) as (values {values}) "
+        "select count(*), count(*) filter (where not exists ("
+        " select 1 from campaign_assignments a join windows w using (campaign_id)"
+        " where a.customer_id = t.customer_id and a.variant <> 'control'"
+        " and t.transacted_at > a.assigned_at"
+        " and cast(t.transacted_at as date) <= cast(a.assigned_at as date) + w.days))"
+        " from transactions t where t.transaction_id like 'tc%'"
+    ).fetchall()[0]
+    assert caused > 0 and outside == 0

@@ -18,7 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import oracle
+import oracle_actions
 import oracle_behaviour
+import oracle_experiments
 import oracle_lifecycle
 import pytest
 from compare import FLOAT_COLUMNS, MART_COLUMNS, MART_KEYS, assert_rows_match
@@ -112,6 +114,9 @@ BEHAVIOUR_MARTS = (
     "rpt_activation_retention",
 )
 
+ACTION_MARTS = ("fct_customer_actions", "fct_tier_alerts")
+EXPERIMENT_MARTS = ("fct_campaign_assignments", "rpt_experiment_readout")
+
 TIERING_MARTS = (
     "fct_customer_rfm",
     "fct_customer_tier_history",
@@ -157,6 +162,10 @@ def _expected_rows(built: Built, mart: str, request) -> list[dict]:
         return _expected_lifecycle_rows(request.getfixturevalue("lifecycle"), mart)
     if mart in BEHAVIOUR_MARTS:
         return _expected_behaviour_rows(request.getfixturevalue("behaviour"), mart)
+    if mart in ACTION_MARTS:
+        return request.getfixturevalue("actions")[mart]
+    if mart in EXPERIMENT_MARTS:
+        return request.getfixturevalue("experiments")[mart]
     return {
         "fct_customer_rfm": built.expected.customer_rfm,
         "fct_customer_tier_history": built.expected.tier_history,
@@ -165,7 +174,9 @@ def _expected_rows(built: Built, mart: str, request) -> list[dict]:
     }[mart]
 
 
-@pytest.mark.parametrize("mart", TIERING_MARTS + LIFECYCLE_MARTS + BEHAVIOUR_MARTS)
+@pytest.mark.parametrize(
+    "mart", TIERING_MARTS + LIFECYCLE_MARTS + BEHAVIOUR_MARTS + ACTION_MARTS + EXPERIMENT_MARTS
+)
 def test_mart_matches_oracle(built, mart, request):
     actual = read_table(built.duckdb_path, f"marts.{mart}")
     assert_rows_match(
@@ -177,7 +188,9 @@ def test_mart_matches_oracle(built, mart, request):
     )
 
 
-@pytest.mark.parametrize("mart", TIERING_MARTS + LIFECYCLE_MARTS + BEHAVIOUR_MARTS)
+@pytest.mark.parametrize(
+    "mart", TIERING_MARTS + LIFECYCLE_MARTS + BEHAVIOUR_MARTS + ACTION_MARTS + EXPERIMENT_MARTS
+)
 def test_mart_columns_are_the_contract(built, mart):
     actual = query(
         built.duckdb_path,
@@ -694,3 +707,98 @@ def test_lifecycle_edge_cases_match_oracle(variant, tmp_path):
         for r in read_table(duckdb_path, "marts.dim_customers")
     ]
     assert_rows_match(dim, expected.dim_customers, ("customer_id",), f"{variant}: dim_customers")
+
+
+# --------------------------------------------------------------------------------------------
+# Action marts (issue 16): models/marts/actions/_actions__docs.md
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def actions(built, lifecycle, behaviour) -> dict[str, list[dict]]:
+    """The action oracle on the built dataset: tiers, segments, stages and usage bands from the
+    other oracles; churn risk and predicted value from fct_customer_value (checked against
+    published results in test_value_model.py)."""
+    value = {r["customer_id"]: r for r in read_table(built.duckdb_path, "marts.fct_customer_value")}
+    rfm = {r["customer_id"]: r for r in built.expected.customer_rfm}
+    bands = {r["customer_id"]: r["current_usage_band"] for r in behaviour.dim_customers}
+    customers = {
+        row["customer_id"]: {
+            "tier": rfm.get(row["customer_id"], {}).get("tier"),
+            "segment": rfm.get(row["customer_id"], {}).get("segment"),
+            "lifecycle_stage": row["current_lifecycle_stage"],
+            "usage_band": bands[row["customer_id"]],
+            "churn_risk": value.get(row["customer_id"], {}).get("churn_risk"),
+        }
+        for row in lifecycle.dim_customers
+        if row["current_lifecycle_stage"] is not None
+    }
+    snapshots = built.expected.snapshot_dates
+    tiers = {s: {c: r["tier"] for c, r in built.expected.scored_at[s].items()} for s in snapshots}
+    stages = {
+        s: {c: stage.lifecycle_stage for c, stage in lifecycle.stages_at[s].items()}
+        for s in snapshots
+    }
+    tier_rank = {band.tier: band.tier_rank for band in oracle.load_seeds(5).bands}
+    playbook = oracle_actions.load_playbook()
+    return {
+        "fct_customer_actions": oracle_actions.compute_actions(
+            customers, playbook, built.expected.as_of_date
+        ),
+        "fct_tier_alerts": oracle_actions.compute_alerts(
+            snapshots, tiers, stages, tier_rank, value
+        ),
+    }
+
+
+def test_generated_data_raises_alerts_and_reaches_plays(actions):
+    """The generated data exercises what the action marts distinguish: several plays, narrowed
+    plays among them, and alerts of each kind (else the comparisons above would prove little)."""
+    plays = {r["play_id"] for r in actions["fct_customer_actions"]}
+    assert len(plays) >= 5 and any(
+        r["reason"].count("=") >= 2 for r in actions["fct_customer_actions"]
+    ), plays
+    alerts = actions["fct_tier_alerts"]
+    assert any(r["is_tier_worsened"] for r in alerts) and any(
+        r["is_stage_worsened"] for r in alerts
+    )
+    assert len({r["severity"] for r in alerts}) >= 2, {r["severity"] for r in alerts}
+
+
+# --------------------------------------------------------------------------------------------
+# Experiment marts (issue 16): models/marts/experiments/_experiments__docs.md
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def experiments(built) -> dict[str, list[dict]]:
+    """The experiment oracle on the built dataset: its campaign assignments (all valid: the
+    generator writes no bad one, checked first) against its transactions and tiers."""
+    assert read_table(built.duckdb_path, "marts.fct_campaign_assignments_quarantined") == []
+    campaigns = oracle_experiments.load_campaigns()
+    assignments, rejected = oracle_experiments.validate_assignments(
+        built.raw_dir, campaigns, date.today()
+    )
+    assert assignments and not rejected
+    instants = oracle_experiments.transaction_instants(built.raw_dir, built.raw.valid)
+    facts, readout = oracle_experiments.compute_experiments(
+        assignments, built.raw.valid, instants, built.expected, campaigns
+    )
+    return {"fct_campaign_assignments": facts, "rpt_experiment_readout": readout}
+
+
+def test_generated_campaigns_have_effects_to_find(built, experiments):
+    """The generated campaigns give the readout something to judge: complete windows in every
+    variant, statistics on both sides of 0.05, and a cost and ROI for each treated variant; with
+    an as_of_date before the campaigns (csv_explicit_as_of) nothing is counted yet."""
+    rows = experiments["rpt_experiment_readout"]
+    if built.as_of_var is not None:
+        assert rows == [] and experiments["fct_campaign_assignments"] == []
+        return
+    overall = [r for r in rows if r["tier_group"] == "all"]
+    assert len({r["campaign_id"] for r in overall}) == 2 and all(
+        r["customers"] > 0 for r in overall
+    )
+    p_values = [r["conversion_p_value"] for r in rows if r["conversion_p_value"] is not None]
+    assert min(p_values) < 0.05 < max(p_values), p_values
+    assert all(r["roi"] is not None for r in overall if not r["is_control"])

@@ -12,7 +12,9 @@ build must give:
   written, saying which seed lacks rows;
 - editing the behaviour seeds (usage depth bands, event catalog): the behaviour marts equal the
   oracle (tests/python/oracle_behaviour.py) with the edited seeds, and bands that leave a week
-  without a band stop the build before the weekly usage is written.
+  without a band stop the build before the weekly usage is written;
+- editing the playbook (tests/python/oracle_actions.py): the plays follow it, and a playbook with
+  a gap, a tie or a misspelt tier stops the build before the plays are written.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import shutil
 from pathlib import Path
 
 import oracle
+import oracle_actions
 import oracle_behaviour
 import oracle_lifecycle
 import pytest
@@ -31,6 +34,7 @@ from conftest import (
     BUILD,
     BUILD_MODELS_ONLY,
     DBT_PROJECT_PARTS,
+    REPO_ROOT,
     build_warehouse,
     failure_summary,
     fresh_checkout,
@@ -273,10 +277,11 @@ def test_rfm_bins_without_rules_stops_before_any_tier(analyst):
 
 # The behaviour marts and everything upstream of them (the tier chain included: engagement is
 # counted per tier), with the tests on these alone.
+# (and the playbook seed: the plays, downstream of the usage bands, are rebuilt by an edit)
 BEHAVIOUR = (
     "--select", "+fct_customer_usage_weekly", "+rpt_usage_depth_weekly",
     "+fct_customer_content_preference", "+rpt_engagement_daily", "+rpt_activation_retention",
-    "+dim_customers", "--indirect-selection", "cautious",
+    "+dim_customers", "tier_playbook", "--indirect-selection", "cautious",
 )  # fmt: skip
 BEHAVIOUR_MARTS = {
     "fct_customer_usage_weekly": "usage_weekly",
@@ -378,3 +383,82 @@ def test_edited_behaviour_seeds_give_what_a_full_build_gives(analyst):
         ["test", "--select", "assert_every_event_name_is_catalogued"], raw, build, {},
         project_dir=project,
     ).output  # fmt: skip
+
+
+def test_edited_playbook_gives_each_customer_one_play(analyst):
+    """The marketer edits the playbook: fct_customer_actions follows the edit (compared with the
+    oracle on the attributes of dim_customers, which the playbook does not change); a playbook
+    with a gap, a tie and a misspelt tier stops the build before fct_customer_actions is
+    written, naming each problem."""
+    project, raw, build = analyst
+    seeds = project / "seeds"
+    duckdb_path = build / "strata.duckdb"
+    # the shipped seeds again (the tests before this one leave their edits behind)
+    shutil.copytree(REPO_ROOT / "seeds", seeds, dirs_exist_ok=True)
+
+    def run(args=BUILD, selection=("--select", "tier_playbook+")):
+        return run_dbt([*args, *selection], raw, build, {}, project_dir=project)
+
+    def expected_actions() -> list[dict]:
+        customers = {
+            row["customer_id"]: {
+                "tier": row["current_tier"],
+                "segment": row["current_segment"],
+                "lifecycle_stage": row["current_lifecycle_stage"],
+                "usage_band": row["current_usage_band"],
+                "churn_risk": row["churn_risk"],
+            }
+            for row in read_table(duckdb_path, "marts.dim_customers")
+            if row["current_lifecycle_stage"] is not None
+        }
+        (as_of,) = {r["as_of_date"] for r in read_table(duckdb_path, "marts.fct_customer_rfm")}
+        playbook = oracle_actions.load_playbook(seeds)
+        return oracle_actions.compute_actions(customers, playbook, as_of)
+
+    def assert_actions_match(label: str) -> list[dict]:
+        actual = read_table(duckdb_path, "marts.fct_customer_actions")
+        expected = expected_actions()
+        assert_rows_match(
+            actual, expected, ("customer_id",), label, columns=MART_COLUMNS["fct_customer_actions"]
+        )
+        return actual
+
+    result = run(BUILD_MODELS_ONLY, ("--select", "+fct_customer_actions"))
+    assert result.returncode == 0, failure_summary(result.output)
+    before = assert_actions_match("shipped playbook")
+
+    # The general customers' nurture becomes a newsletter, the potential customers' churn-risk
+    # play goes, and top champions who use the product deeply get an ambassador programme
+    # (three attributes: the most specific row for them).
+    header = ["play_id", *oracle_actions.ATTRIBUTES, "play", "channel", "priority"]
+    header += ["service_level", "rationale"]
+    rows = [
+        [*row[:6], "monthly_newsletter", *row[7:]] if row[0] == "general_default" else row
+        for row in read_csv(seeds / "tier_playbook.csv")
+        if row[0] != "potential_high_churn_risk"
+    ]
+    rows.append([
+        "top_champions_deep", "top", "champions", "", "deep", "", "ambassador_program",
+        "account_manager", 1, "dedicated_manager", "Champions who live in the product.",
+    ])  # fmt: skip
+    write_csv(seeds / "tier_playbook.csv", header, rows)
+    result = run()
+    assert result.returncode == 0, failure_summary(result.output)
+    after = assert_actions_match("edited playbook")
+    assert "monthly_newsletter" in {r["play"] for r in after} - {r["play"] for r in before}
+
+    # No prospect row (a gap), a churned-sleeping row as specific as the about-to-sleep one (a
+    # tie) and a misspelt tier: the build stops before fct_customer_actions is replaced.
+    broken = [row for row in rows if row[0] != "prospect_default"]
+    broken.append(["sleeping_churned", "sleeping", "", "churned", "", "", "last_chance", "email",
+                   3, "standard", "Churned sleepers."])  # fmt: skip
+    broken.append(["typo", "potental", "", "", "", "", "upgrade", "email", 2, "standard", "Typo."])
+    write_csv(seeds / "tier_playbook.csv", header, broken)
+    result = run()
+    assert result.returncode != 0
+    output = result.output
+    assert "does not give every customer exactly one play" in output, output[-3000:]
+    assert "typo: tier potental never occurs" in output
+    assert "no row matches 20 combination(s) of tier (none), e.g. tier (none)" in output
+    assert "sleeping_about_to_sleep and sleeping_churned tie for" in output
+    assert read_table(duckdb_path, "marts.fct_customer_actions") == after

@@ -68,3 +68,9 @@ def test_readme_examples_run_in_a_fresh_clone(tmp_path):
     assert read_table(warehouse, "marts.fct_transactions_quarantined") == []
     expected = assert_marts_match_oracle(warehouse, raw, "1997-98 history")
     assert expected.as_of_date == date(1998, 6, 30)
+    # the audience export block: one CSV and one Parquet file per play, dated as_of_date
+    plays = {row["play"] for row in read_table(warehouse, "marts.fct_customer_actions")}
+    written = sorted(p.name for p in (clone / "warehouse" / "audiences").iterdir())
+    assert plays and written == sorted(
+        f"{play}_1998-06-30.{extension}" for play in plays for extension in ("csv", "parquet")
+    )

@@ -309,6 +309,37 @@ def test_publishes_every_mart_as_duckdb_and_parquet(workspace):
     assert not [p for p in workspace.serving_dir.rglob("*") if ".tmp-" in p.name]
 
 
+def test_publishes_one_audience_file_per_play(workspace):
+    """audiences/<play>_<as_of_date>.csv and .parquet in the served version: each holds exactly
+    the rows of the served fct_customer_actions for its play, in customer_id order."""
+    folder = workspace.current / "audiences"
+    connection = duckdb.connect(str(workspace.serving_file), read_only=True)
+    try:
+        plays = [
+            row[0]
+            for row in connection.execute(
+                "select distinct play from marts.fct_customer_actions order by 1"
+            ).fetchall()
+        ]
+        assert len(plays) >= 3, plays
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            f"{play}_2025-06-30.{extension}" for play in plays for extension in ("csv", "parquet")
+        )
+        expected_sql = (
+            "select * from marts.fct_customer_actions where play = ? order by customer_id"
+        )
+        for play in plays:
+            expected = connection.execute(expected_sql, [play]).fetchall()
+            for reader in ("read_parquet", "read_csv"):
+                path = (
+                    folder / f"{play}_2025-06-30.{'parquet' if reader == 'read_parquet' else 'csv'}"
+                )
+                written = connection.execute(f"select * from {reader}(?)", [str(path)]).fetchall()
+                assert written == expected, f"{path.name} differs from the mart"
+    finally:
+        connection.close()
+
+
 def test_served_file_uses_storage_format_duckdb_1_5_reads(workspace):
     header = workspace.serving_file.read_bytes()[:20]
     assert header[8:12] == b"DUCK"
