@@ -15,10 +15,12 @@ earlier snapshot, tiers not called 'top', and an empty best tier (then no one dr
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import duckdb
@@ -63,12 +65,17 @@ COLUMNS = {
     "segment_tier_counts": [
         "segment", "tier", "tier_rank", "customers", "customer_share", "as_of_date",
     ],
+    "tier_threshold_calibration": [
+        "tiering_method", "tier", "tier_rank", "customers", "customer_share", "value_share",
+        "min_rfm_score", "max_rfm_score", "changed_customers", "as_of_date",
+    ],
 }  # fmt: skip
 KEYS = {
     "top_tier_dropouts": ("customer_id",),
     "tier_migration_matrix_latest": ("from_tier", "to_tier"),
     "tier_sizes_over_time": ("snapshot_date", "tier"),
     "segment_tier_counts": ("segment", "tier"),
+    "tier_threshold_calibration": ("tiering_method", "tier"),
 }
 
 
@@ -308,6 +315,100 @@ def test_segment_tier_counts_handmade(handmade_warehouse, compiled):
     )
     assert sum(r["customers"] for r in rows) == 10
     assert {r["as_of_date"] for r in rows} == {AS_OF}
+
+
+SHARES_FROM_BEST = (0.2, 0.3, 0.3, 0.2)  # as set at the top of tier_threshold_calibration.sql
+
+
+def natural_breaks(scores: list[int], classes: int) -> tuple[int, ...] | None:
+    """Jenks by brute force: the upper bounds of the cut of the distinct scores into `classes`
+    ranges with the least sum of squared deviations of the customers' scores from their range's
+    mean (exact fractions; ties: the smaller bounds first). None with too few distinct scores."""
+    distinct = sorted(set(scores))
+    best = None
+    for cuts in itertools.combinations(range(1, len(distinct)), classes - 1):
+        edges = (0, *cuts, len(distinct))
+        total = Fraction(0)
+        for low, high in itertools.pairwise(edges):
+            members = [s for s in scores if distinct[low] <= s <= distinct[high - 1]]
+            mean = Fraction(sum(members), len(members))
+            total += sum((s - mean) ** 2 for s in members)
+        bounds = tuple(distinct[high - 1] for high in edges[1:])
+        if best is None or (total, bounds) < best:
+            best = (total, bounds)
+    return best[1] if best else None
+
+
+def expected_calibration(customer_rfm: list[dict], tier_ranks: dict[str, int]) -> list[dict]:
+    tiers = sorted(tier_ranks, key=tier_ranks.get)  # lowest rank first
+    n = len(customer_rfm)
+    methods = {"score_bands": {r["customer_id"]: r["tier"] for r in customer_rfm}}
+    if len(tiers) == len(SHARES_FROM_BEST):
+        cumulative = list(itertools.accumulate(SHARES_FROM_BEST))
+        for method, order in (
+            ("score_percentiles", lambda r: (-r["rfm_score"], -r["monetary"], r["customer_id"])),
+            ("monetary_percentiles", lambda r: (-r["monetary"], -r["rfm_score"], r["customer_id"])),
+        ):
+            methods[method] = {
+                r["customer_id"]: tiers[
+                    len(tiers) - 1 - next(j for j, c in enumerate(cumulative) if c * n >= p - 1e-9)
+                ]
+                for p, r in enumerate(sorted(customer_rfm, key=order), start=1)
+            }
+    bounds = natural_breaks([r["rfm_score"] for r in customer_rfm], len(tiers))
+    if bounds is not None:
+        methods["score_natural_breaks"] = {
+            r["customer_id"]: tiers[next(k for k, b in enumerate(bounds) if r["rfm_score"] <= b)]
+            for r in customer_rfm
+        }
+    total_value = sum(r["monetary"] for r in customer_rfm)
+    as_of = max(r["as_of_date"] for r in customer_rfm)
+    rows = []
+    for method in sorted(methods):
+        for tier in reversed(tiers):
+            members = [r for r in customer_rfm if methods[method][r["customer_id"]] == tier]
+            rows.append(
+                {
+                    "tiering_method": method,
+                    "tier": tier,
+                    "tier_rank": tier_ranks[tier],
+                    "customers": len(members),
+                    "customer_share": _share(len(members), n),
+                    "value_share": float(sum(r["monetary"] for r in members) / total_value),
+                    "min_rfm_score": min((r["rfm_score"] for r in members), default=None),
+                    "max_rfm_score": max((r["rfm_score"] for r in members), default=None),
+                    "changed_customers": sum(r["tier"] != tier for r in members),
+                    "as_of_date": as_of,
+                }
+            )
+    return rows
+
+
+def test_tier_threshold_calibration_handmade(handmade_warehouse, compiled):
+    customer_rfm = read_table(handmade_warehouse, "marts.fct_customer_rfm")
+    expected = expected_calibration(customer_rfm, handmade_tier_ranks())
+    rows = assert_analysis_returns(
+        "tier_threshold_calibration",
+        handmade_warehouse,
+        compiled["tier_threshold_calibration"],
+        expected,
+        "tier_threshold_calibration (handmade)",
+    )
+    assert {r["tiering_method"] for r in rows} == {
+        "score_bands", "score_percentiles", "monetary_percentiles", "score_natural_breaks",
+    }  # fmt: skip
+    for method in {r["tiering_method"] for r in rows}:
+        assert sum(r["customers"] for r in rows if r["tiering_method"] == method) == 10, method
+    assert all(r["changed_customers"] == 0 for r in rows if r["tiering_method"] == "score_bands")
+
+
+def test_natural_breaks_by_hand():
+    """Scores 1, 1, 2, 9, 10, 10 in two ranges: {1, 1, 2} and {9, 10, 10} (2/3 + 2/3), not
+    {1, 1} and {2, 9, 10, 10} (0 + 42.75); in three: {1, 1}, {2}, {9, 10, 10} (2/3), which ties
+    with {1, 1, 2}, {9}, {10, 10} and wins on its smaller bounds."""
+    assert natural_breaks([1, 1, 2, 9, 10, 10], 2) == (2, 10)
+    assert natural_breaks([1, 1, 2, 9, 10, 10], 3) == (1, 2, 10)
+    assert natural_breaks([4, 4], 2) is None
 
 
 # ------------------------------------------------------------- hand-made mart tables, no dbt
