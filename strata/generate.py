@@ -63,7 +63,13 @@ import pyarrow.parquet as pq
 # Constants
 # --------------------------------------------------------------------------------------------
 
-TABLES: tuple[str, ...] = ("transactions", "customers", "events", "campaign_assignments")
+TABLES: tuple[str, ...] = (
+    "transactions",
+    "customers",
+    "events",
+    "campaign_assignments",
+    "marketing_spend",
+)
 FORMATS: tuple[str, ...] = ("parquet", "csv")
 
 #: Customers per generated chunk. A fixed constant: the output depends on it, so changing it
@@ -118,6 +124,18 @@ CAMPAIGNS: tuple[tuple[str, int, int, float, str, float], ...] = (
     ("vip_early_access", 40, 14, 0.25, "early_access", 0.05),
 )
 CAMPAIGN_TX_PREFIX = "tc"  # ids of the extra purchases, numbered apart from the others
+# Acquisition channels: (channel, share of the attributed customers, cost per new buyer), and
+# the share of customers without a channel. Marketing spend per month and channel = its new
+# buyers x the cost x lognormal noise (sigma SPEND_NOISE_SIGMA), plus a base of BASE_SPEND.
+CHANNELS: tuple[tuple[str, float, float], ...] = (
+    ("search", 0.40, 32.0),
+    ("social", 0.30, 24.0),
+    ("email", 0.20, 9.0),
+    ("referral", 0.10, 14.0),
+)
+SHARE_UNATTRIBUTED = 0.15
+SPEND_NOISE_SIGMA = 0.25
+BASE_SPEND = 150.0
 EVENT_CATALOG: tuple[tuple[str, str, bool, str, str], ...] = (
     ("search", "feature_use", True, "search", ""),
     ("cart_add", "feature_use", True, "cart", ""),
@@ -219,6 +237,13 @@ class Calendar:
     purchase_cum: np.ndarray  # float64[n_days + 1]: cumulative purchase-day weights, from 0
     signup_cum: np.ndarray  # float64[n_days + 1]: cumulative signup-day weights, from 0
     hour_cum: np.ndarray  # float64[24]: cumulative hour-of-day probabilities
+    month_index: np.ndarray  # int64[n_days]: the calendar month of each day, 0 = the first
+    month_starts: tuple[dt.date, ...]  # the first day of each calendar month of the window
+
+    @property
+    def n_months(self) -> int:
+        """Number of calendar months of the window."""
+        return len(self.month_starts)
 
 
 def window_start(end: dt.date, months: int) -> dt.date:
@@ -233,7 +258,8 @@ def build_calendar(end: dt.date, months: int) -> Calendar:
     n_days = (end - start).days + 1
     start_epoch_day = (start - dt.date(1970, 1, 1)).days
     epoch_days = start_epoch_day + np.arange(n_days, dtype=np.int64)
-    month_of_year = epoch_days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
+    month_index = epoch_days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    month_of_year = month_index % 12
     weekday = (epoch_days + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
     purchase_w = MONTH_WEIGHTS[month_of_year] * WEEKDAY_WEIGHTS[weekday]
     signup_w = purchase_w * (1.0 + SIGNUP_GROWTH * np.arange(n_days) / max(n_days - 1, 1))
@@ -247,6 +273,10 @@ def build_calendar(end: dt.date, months: int) -> Calendar:
         purchase_cum=np.concatenate(([0.0], np.cumsum(purchase_w))),
         signup_cum=np.concatenate(([0.0], np.cumsum(signup_w))),
         hour_cum=hour_cum,
+        month_index=month_index - month_index[0],
+        month_starts=tuple(
+            dt.date(int(m) // 12 + 1970, int(m) % 12 + 1, 1) for m in np.unique(month_index)
+        ),
     )
 
 
@@ -299,6 +329,8 @@ class Chunk:
     up_customer: np.ndarray  # int64[n_up], the extra purchases the campaigns caused
     up_epoch_second: np.ndarray  # int64[n_up]
     up_cents: np.ndarray  # int64[n_up]
+    channel: np.ndarray  # int64[n_customers], index into CHANNELS, -1 for none
+    new_buyers: np.ndarray  # int64[n_months, n_channels]: first purchases per month and channel
 
     @property
     def n_customers(self) -> int:
@@ -593,6 +625,22 @@ def generate_chunk(
     )
     up_cents = np.maximum(np.round(up_raw * 100.0).astype(np.int64), MIN_AMOUNT_CENTS)
     as_epoch_second = (cal.start_epoch_day + np.concatenate(as_day)) * SECONDS_PER_DAY + as_sec
+
+    # --- acquisition channels (drawn last), and first purchases per month and channel ------
+    channel_p = np.array([c[1] for c in CHANNELS])
+    channel = np.where(
+        rng.random(n) < SHARE_UNATTRIBUTED,
+        -1,
+        rng.choice(len(CHANNELS), size=n, p=channel_p / channel_p.sum()),
+    )
+    first_day = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first_day, local, p_day)
+    if up_local_all.size:
+        np.minimum.at(first_day, up_local_all, np.concatenate(up_day))
+    first_month = cal.month_index[np.minimum(first_day, cal.n_days - 1)]
+    counted = (first_day <= last_day) & (channel >= 0)
+    new_buyers = np.zeros((cal.n_months, len(CHANNELS)), dtype=np.int64)
+    np.add.at(new_buyers, (first_month[counted], channel[counted]), 1)
     up_epoch_second = (cal.start_epoch_day + np.concatenate(up_day)) * SECONDS_PER_DAY + up_sec
 
     return Chunk(
@@ -615,6 +663,8 @@ def generate_chunk(
         up_customer=up_local_all + first_customer,
         up_epoch_second=up_epoch_second,
         up_cents=up_cents,
+        channel=channel,
+        new_buyers=new_buyers,
     )
 
 
@@ -638,6 +688,7 @@ CUSTOMERS_SCHEMA = pa.schema(
         ("email", pa.string()),
         ("phone", pa.string()),
         ("full_name", pa.string()),
+        ("acquisition_channel", pa.string()),
     ]
 )
 EVENTS_SCHEMA = pa.schema(
@@ -647,6 +698,13 @@ EVENTS_SCHEMA = pa.schema(
         ("event_type", pa.string()),
         ("event_name", pa.string()),
         ("occurred_at", pa.timestamp("us")),
+    ]
+)
+MARKETING_SPEND_SCHEMA = pa.schema(
+    [
+        ("spent_on", pa.date32()),
+        ("channel", pa.string()),
+        ("amount", pa.decimal128(18, 2)),
     ]
 )
 CAMPAIGN_ASSIGNMENTS_SCHEMA = pa.schema(
@@ -662,6 +720,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "customers": CUSTOMERS_SCHEMA,
     "events": EVENTS_SCHEMA,
     "campaign_assignments": CAMPAIGN_ASSIGNMENTS_SCHEMA,
+    "marketing_spend": MARKETING_SPEND_SCHEMA,
 }
 
 
@@ -716,6 +775,11 @@ def customers_table(chunk: Chunk) -> pa.Table:
             pc.binary_join_element_wise(ids, "@example.com", ""),
             phone,
             full_name,
+            pc.if_else(
+                pa.array(chunk.channel >= 0),
+                _CHANNEL_NAMES.take(pa.array(np.maximum(chunk.channel, 0))),
+                pa.scalar(None, pa.string()),
+            ),
         ],
         schema=CUSTOMERS_SCHEMA,
     )
@@ -753,6 +817,27 @@ def campaign_transactions_table(chunk: Chunk, first_id: int) -> pa.Table:
 
 
 _CAMPAIGN_IDS = pa.array([c[0] for c in CAMPAIGNS], pa.string())
+_CHANNEL_NAMES = pa.array([c[0] for c in CHANNELS], pa.string())
+
+
+def marketing_spend_table(cal: Calendar, new_buyers: np.ndarray, seed: int) -> pa.Table:
+    """One row per month and channel, dated on the month's first day: the channel's new buyers
+    x its cost per buyer x lognormal noise, plus a base (its own random stream)."""
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 2**31 - 1])))
+    cost = np.array([c[2] for c in CHANNELS])
+    noise = np.exp(SPEND_NOISE_SIGMA * rng.standard_normal(new_buyers.shape))
+    cents = np.round((new_buyers * cost * noise + BASE_SPEND) * 100).astype(np.int64)
+    months, channels = np.meshgrid(np.arange(cal.n_months), np.arange(len(CHANNELS)), indexing="ij")
+    return pa.Table.from_arrays(
+        [
+            pa.array([cal.month_starts[m] for m in months.ravel()], pa.date32()),
+            _CHANNEL_NAMES.take(pa.array(channels.ravel())),
+            cents_to_decimal(cents.ravel()),
+        ],
+        schema=MARKETING_SPEND_SCHEMA,
+    )
+
+
 _TREATMENTS = pa.array([c[4] for c in CAMPAIGNS], pa.string())
 
 
@@ -911,6 +996,7 @@ def generate(
     writers = {t: open_writer(fmt, tmp_paths[t], SCHEMAS[t]) for t in TABLES}
     n_tx = n_ev = n_up = n_as = 0
     campaign_purchases: list[pa.Table] = []
+    new_buyers = np.zeros((cal.n_months, len(CHANNELS)), dtype=np.int64)
     try:
         for chunk in generated_chunks(cal, seed, customers):
             writers["customers"].write(customers_table(chunk))
@@ -926,8 +1012,10 @@ def generate(
             assignments = campaign_assignments_table(chunk)
             writers["campaign_assignments"].write(assignments)
             n_as += assignments.num_rows
+            new_buyers += chunk.new_buyers
         for up in campaign_purchases:
             writers["transactions"].write(up)
+        writers["marketing_spend"].write(marketing_spend_table(cal, new_buyers, seed))
     except BaseException:
         for writer in writers.values():
             writer.close()

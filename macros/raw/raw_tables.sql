@@ -1,6 +1,7 @@
 {#-
-    The raw input contract: for every raw table, whether it is required and the columns Strata
-    reads; timestamp_column for the tables validated incrementally (int_<table>_validated,
+    The raw input contract: for every raw table, whether it is required, the columns Strata
+    reads and the optional_columns it reads when present (null when the file lacks them);
+    timestamp_column for the tables validated incrementally (int_<table>_validated,
     macros/incremental/revalidate_from.sql). The README's "Raw input contract" section documents the same list.
 -#}
 {% macro strata_raw_tables() %}
@@ -13,6 +14,7 @@
         'customers': {
             'required': false,
             'columns': ['customer_id', 'signup_date', 'country', 'email', 'phone', 'full_name'],
+            'optional_columns': ['acquisition_channel'],
         },
         'events': {
             'required': false,
@@ -22,6 +24,10 @@
         'campaign_assignments': {
             'required': false,
             'columns': ['customer_id', 'campaign_id', 'variant', 'assigned_at'],
+        },
+        'marketing_spend': {
+            'required': false,
+            'columns': ['spent_on', 'channel', 'amount'],
         },
     }) }}
 {% endmacro %}

@@ -6,7 +6,8 @@
     only the contract columns (extra columns are ignored). A missing required file or a missing
     column, an empty required file, or a file DuckDB cannot read (it reads the required tables in
     full here) stops the run here, before any model is built, with one message naming the file.
-    A missing optional table becomes an empty view with the contract columns.
+    A missing optional table becomes an empty view with the contract columns; a missing optional
+    column (optional_columns) a column of nulls.
 -#}
 {% macro register_raw_tables() %}
     {%- if not execute -%}
@@ -25,7 +26,7 @@
         {%- elif reader is none -%}
             {%- set select_sql -%}
                 select
-                {%- for column_name in spec.columns %}
+                {%- for column_name in spec.columns + spec.get('optional_columns', []) %}
                     cast(null as varchar) as {{ column_name }}{{ ',' if not loop.last }}
                 {%- endfor %}
                 where false
@@ -50,8 +51,12 @@
                     ~ "). See the README's raw input contract."
                 ) }}
             {%- endif -%}
+            {%- set selected = spec.columns | list -%}
+            {%- for column_name in spec.get('optional_columns', []) -%}
+                {%- do selected.append(column_name if column_name in found_columns else 'cast(null as varchar) as ' ~ column_name) -%}
+            {%- endfor -%}
             {%- set select_sql -%}
-                select {{ spec.columns | join(', ') }} from {{ reader.sql }}
+                select {{ selected | join(', ') }} from {{ reader.sql }}
             {%- endset -%}
         {%- endif -%}
         {%- do run_query('create or replace view raw.' ~ table_name ~ ' as ' ~ select_sql) -%}

@@ -39,6 +39,14 @@
             ('timestamp_in_future', strata_future_cutoff('assigned_at')),
             ('unknown_campaign', 'not is_known_campaign'),
         ] -%}
+    {%- elif table_name == 'marketing_spend' -%}
+        {%- set rules = [
+            ('missing_channel', 'channel is null'),
+            ('unparseable_date', 'spent_on is null'),
+            ('unparseable_amount', 'amount is null'),
+            ('negative_amount', 'amount < 0'),
+            ('timestamp_in_future', strata_future_cutoff('spent_on')),
+        ] -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error("Strata: no reject rules for raw table '" ~ table_name ~ "'.") }}
     {%- endif -%}

@@ -99,6 +99,12 @@ MART_COLUMNS = {
         "revenue_uplift_ci_high", "revenue_p_value", "incremental_revenue", "campaign_cost", "roi",
         "is_control", "is_below_min_group_size", "as_of_date",
     ],
+    # Unit economics (issue 16), models/marts/economics/_economics__docs.md
+    "rpt_unit_economics_monthly": [
+        "month", "channel", "new_buyers", "spend", "cac", "avg_predicted_clv", "clv_to_cac",
+        "avg_net_revenue_90d", "avg_net_revenue_180d", "avg_net_revenue_365d",
+        "months_to_payback", "as_of_date",
+    ],
 }  # fmt: skip
 
 MART_KEYS = {
@@ -119,6 +125,7 @@ MART_KEYS = {
     "fct_tier_alerts": ("customer_id",),
     "fct_campaign_assignments": ("campaign_id", "customer_id"),
     "rpt_experiment_readout": ("campaign_id", "variant", "tier_group"),
+    "rpt_unit_economics_monthly": ("month", "channel"),
 }
 
 FLOAT_COLUMNS = {
@@ -164,6 +171,13 @@ FLOAT_COLUMNS = {
     "incremental_revenue",
     "campaign_cost",
     "roi",
+    # unit economics
+    "cac",
+    "avg_predicted_clv",
+    "clv_to_cac",
+    "avg_net_revenue_90d",
+    "avg_net_revenue_180d",
+    "avg_net_revenue_365d",
 }
 
 

@@ -54,6 +54,7 @@ TRANSACTION_COLUMNS = ["transaction_id", "customer_id", "transacted_at", "amount
 CUSTOMER_COLUMNS = ["customer_id", "signup_date", "country", "email", "phone", "full_name"]
 EVENT_COLUMNS = ["event_id", "customer_id", "event_type", "event_name", "occurred_at"]
 ASSIGNMENT_COLUMNS = ["customer_id", "campaign_id", "variant", "assigned_at"]
+SPEND_COLUMNS = ["spent_on", "channel", "amount"]
 
 PII_COLUMNS = ("email", "phone", "full_name")
 QUARANTINE_MARTS = (
@@ -61,6 +62,7 @@ QUARANTINE_MARTS = (
     "fct_customers_quarantined",
     "fct_events_quarantined",
     "fct_campaign_assignments_quarantined",
+    "fct_marketing_spend_quarantined",
 )
 
 # Row labels: VALID rows are in the clean files; DUP rows are extra copies of the valid row
@@ -275,6 +277,30 @@ EXPECTED_QUARANTINED_ASSIGNMENTS = [
     ("v006", "vip_early_access", "early_access", "2025-05-21", "conflicting_duplicate", 1),
 ]
 
+# Marketing spend: (label, (spent_on, channel, amount))
+BAD_SPEND = [
+    ("missing_channel", ("2025-03-01", " ", "100.00")),
+    ("unparseable_date", ("03/01/2025", "display", "100.00")),
+    ("unparseable_amount", ("2025-03-02", "display", "1,000.00")),
+    ("negative_amount", ("2025-03-03", "display", "-5.00")),
+    ("timestamp_in_future", ("2025-07-05", "display", "10.00")),
+    # two totals for one day and channel: both quarantined
+    ("conflicting_duplicate", ("2025-03-04", "social", "10.00")),
+    ("conflicting_duplicate", ("2025-03-04", "Social", "12.00")),
+    # an exact duplicate after trimming and lower-casing the channel
+    (VALID, ("2025-03-05", "Email", "7.50")),
+    (DUP, ("2025-03-05", " email ", "7.5")),
+]
+EXPECTED_QUARANTINED_SPEND = [
+    (None, "2025-03-01", "100.00", "missing_channel", 1),
+    ("display", "03/01/2025", "100.00", "unparseable_date", 1),
+    ("display", "2025-03-02", "1,000.00", "unparseable_amount", 1),
+    ("display", "2025-03-03", "-5.00", "negative_amount", 1),
+    ("display", "2025-07-05", "10.00", "timestamp_in_future", 1),
+    ("social", "2025-03-04", "10.00", "conflicting_duplicate", 1),
+    ("social", "2025-03-04", "12.00", "conflicting_duplicate", 1),
+]
+
 BASE_CUSTOMERS = [f"v{i:03d}" for i in range(1, 61)]
 BASE_TRANSACTION_COUNT = 705  # asserted in make_base_transactions (seeded generator)
 # The raw transaction rows quarantined / collapsed, counted by hand from the tables above.
@@ -348,6 +374,17 @@ def make_base_assignments() -> list[tuple]:
     return rows
 
 
+def make_base_spend() -> list[tuple]:
+    """A daily total per channel for the first half of 2025 (about 180 x 3 rows)."""
+    rows = []
+    for offset in range(181):
+        day = date(2025, 1, 1) + timedelta(days=offset)
+        for channel, amount in (("search", "20.00"), ("social", "12.50"), ("email", "3.00")):
+            if (channel, day) not in {("social", date(2025, 3, 4)), ("email", date(2025, 3, 5))}:
+                rows.append((day.isoformat(), channel, amount))
+    return rows
+
+
 def csv_bytes(
     header: list[str], rows: list[tuple], *, bom=False, crlf=False, quote_all=False
 ) -> bytes:
@@ -418,6 +455,8 @@ def make_datasets() -> Datasets:
     clean_assignments = make_base_assignments() + [
         row for label, row in BAD_ASSIGNMENTS if label == VALID
     ]
+    dirty_spend = make_base_spend() + [row for _, row in BAD_SPEND]
+    clean_spend = make_base_spend() + [row for label, row in BAD_SPEND if label == VALID]
     clean_transactions = [
         oracle.Transaction(
             transaction_id=tid.strip(),
@@ -433,12 +472,14 @@ def make_datasets() -> Datasets:
             "customers": Table(CUSTOMER_COLUMNS, dirty_customers),
             "events": Table(EVENT_COLUMNS, dirty_events),
             "campaign_assignments": Table(ASSIGNMENT_COLUMNS, dirty_assignments),
+            "marketing_spend": Table(SPEND_COLUMNS, dirty_spend),
         },
         clean={
             "transactions": Table(TRANSACTION_COLUMNS, clean_tx),
             "customers": Table(CUSTOMER_COLUMNS, clean_customers),
             "events": Table(EVENT_COLUMNS, clean_events),
             "campaign_assignments": Table(ASSIGNMENT_COLUMNS, clean_assignments),
+            "marketing_spend": Table(SPEND_COLUMNS, clean_spend),
         },
         clean_transactions=clean_transactions,
     )
@@ -876,12 +917,40 @@ def test_campaign_assignments_bad_rows(dirty, datasets):
     ]
 
 
+def test_marketing_spend_bad_rows(dirty, datasets):
+    """Every kind of bad spend row is quarantined with its reason (two totals for one day and
+    channel: both), the exact duplicate collapses into one valid row, every raw row is
+    accounted for, and the valid spend reaches the unit economics."""
+    rows = query(
+        dirty.duckdb_path,
+        "select channel, spent_on_text, amount_text, reject_reason, raw_rows"
+        " from marts.fct_marketing_spend_quarantined",
+    )
+    assert sorted((tuple(r.values()) for r in rows), key=repr) == sorted(
+        EXPECTED_QUARANTINED_SPEND, key=repr
+    )
+    valid = query(
+        dirty.duckdb_path,
+        "select spent_on, channel, amount, raw_rows from intermediate.int_marketing_spend_validated"
+        " where reject_reason is null",
+    )
+    raw_rows = count_csv_rows(dirty.raw_dir / "marketing_spend.csv")
+    assert len(valid) == len(make_base_spend()) + 1
+    assert raw_rows == sum(r["raw_rows"] for r in valid) + len(EXPECTED_QUARANTINED_SPEND)
+    march_email = query(
+        dirty.duckdb_path,
+        "select spend from marts.rpt_unit_economics_monthly"
+        " where month = date '2025-03-01' and channel = 'email'",
+    )
+    assert march_email == [{"spend": Decimal("3.00") * 30 + Decimal("7.50")}]
+
+
 # ---------------------------------------------------------------------------------------------
 # Reject reasons: the rules (macros/raw/reject_rules.sql) and their text (models/reject_reasons.md)
 # ---------------------------------------------------------------------------------------------
 
 REJECT_REASONS_DOCS = REPO_ROOT / "models" / "reject_reasons.md"
-RAW_TABLES = ("transactions", "customers", "events", "campaign_assignments")
+RAW_TABLES = ("transactions", "customers", "events", "campaign_assignments", "marketing_spend")
 
 
 def documented_reject_reasons(table: str) -> list[str]:

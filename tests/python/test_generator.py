@@ -41,6 +41,7 @@ EXPECTED_ARROW = {
             ("email", pa.string()),
             ("phone", pa.string()),
             ("full_name", pa.string()),
+            ("acquisition_channel", pa.string()),
         ]
     ),
     "events": pa.schema(
@@ -60,12 +61,20 @@ EXPECTED_ARROW = {
             ("assigned_at", pa.timestamp("us")),
         ]
     ),
+    "marketing_spend": pa.schema(
+        [
+            ("spent_on", pa.date32()),
+            ("channel", pa.string()),
+            ("amount", pa.decimal128(18, 2)),
+        ]
+    ),
 }
 EXPECTED_DUCKDB = {
     "transactions": ["VARCHAR", "VARCHAR", "TIMESTAMP", "DECIMAL(18,2)"],
-    "customers": ["VARCHAR", "DATE", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR"],
+    "customers": ["VARCHAR", "DATE", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR"],
     "events": ["VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "TIMESTAMP"],
     "campaign_assignments": ["VARCHAR", "VARCHAR", "VARCHAR", "TIMESTAMP"],
+    "marketing_spend": ["DATE", "VARCHAR", "DECIMAL(18,2)"],
 }
 
 
@@ -146,6 +155,7 @@ def test_csv_has_same_rows_in_contract_format(parquet_dir: Path, tmp_path: Path)
         "customers": {"signup_date": r"^\d{4}-\d{2}-\d{2}$"},
         "events": {"occurred_at": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"},
         "campaign_assignments": {"assigned_at": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"},
+        "marketing_spend": {"spent_on": r"^\d{4}-\d{2}-\d{2}$", "amount": r"^\d+\.\d{2}$"},
     }
     for table in TABLES:
         csv_path = tmp_path / f"{table}.csv"
@@ -181,6 +191,7 @@ def test_writing_a_format_removes_stale_files_of_the_other(tmp_path: Path) -> No
         "campaign_assignments.parquet",
         "customers.parquet",
         "events.parquet",
+        "marketing_spend.parquet",
         "transactions.parquet",
         "unrelated.csv",
     ]
@@ -450,3 +461,35 @@ def test_campaign_assignments_match_the_campaigns_seed(con: duckdb.DuckDBPyConne
         " from transactions t where t.transaction_id like 'tc%'"
     ).fetchall()[0]
     assert caused > 0 and outside == 0
+
+
+def test_marketing_spend_follows_the_new_buyers_of_each_channel(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """One spend row per calendar month of the window and channel, dated on its first day; a
+    channel's spend grows with its new buyers (first purchases in the month), and customers
+    without a channel have none."""
+    rows = con.execute(
+        "select spent_on, channel, amount from marketing_spend order by all"
+    ).fetchall()
+    channels = {c[0] for c in generate.CHANNELS}
+    assert len(rows) == 24 * len(channels) and {r[1] for r in rows} == channels
+    assert all(r[0].day == 1 and WINDOW_START <= r[0] <= END_DATE for r in rows)
+    correlation = scalar(
+        con,
+        "with buyers as (select customer_id, date_trunc('month', min(transacted_at)) as month"
+        " from transactions where amount > 0 group by 1),"
+        " per_channel as (select b.month, c.acquisition_channel as channel, count(*) as n"
+        " from buyers b join customers c using (customer_id)"
+        " where c.acquisition_channel is not null group by all)"
+        " select corr(p.n, s.amount) from per_channel p join marketing_spend s"
+        " on s.spent_on = p.month and s.channel = p.channel",
+    )
+    assert correlation > 0.8, correlation
+    shares = dict(
+        con.execute(
+            "select coalesce(acquisition_channel, '-'), count(*) / sum(count(*)) over ()"
+            " from customers group by 1"
+        ).fetchall()
+    )
+    assert abs(shares["-"] - generate.SHARE_UNATTRIBUTED) < 0.03, shares

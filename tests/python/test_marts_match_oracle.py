@@ -20,6 +20,7 @@ from pathlib import Path
 import oracle
 import oracle_actions
 import oracle_behaviour
+import oracle_economics
 import oracle_experiments
 import oracle_lifecycle
 import pytest
@@ -116,6 +117,7 @@ BEHAVIOUR_MARTS = (
 
 ACTION_MARTS = ("fct_customer_actions", "fct_tier_alerts")
 EXPERIMENT_MARTS = ("fct_campaign_assignments", "rpt_experiment_readout")
+ECONOMICS_MARTS = ("rpt_unit_economics_monthly",)
 
 TIERING_MARTS = (
     "fct_customer_rfm",
@@ -166,6 +168,8 @@ def _expected_rows(built: Built, mart: str, request) -> list[dict]:
         return request.getfixturevalue("actions")[mart]
     if mart in EXPERIMENT_MARTS:
         return request.getfixturevalue("experiments")[mart]
+    if mart in ECONOMICS_MARTS:
+        return request.getfixturevalue("unit_economics")
     return {
         "fct_customer_rfm": built.expected.customer_rfm,
         "fct_customer_tier_history": built.expected.tier_history,
@@ -175,7 +179,13 @@ def _expected_rows(built: Built, mart: str, request) -> list[dict]:
 
 
 @pytest.mark.parametrize(
-    "mart", TIERING_MARTS + LIFECYCLE_MARTS + BEHAVIOUR_MARTS + ACTION_MARTS + EXPERIMENT_MARTS
+    "mart",
+    TIERING_MARTS
+    + LIFECYCLE_MARTS
+    + BEHAVIOUR_MARTS
+    + ACTION_MARTS
+    + EXPERIMENT_MARTS
+    + ECONOMICS_MARTS,
 )
 def test_mart_matches_oracle(built, mart, request):
     actual = read_table(built.duckdb_path, f"marts.{mart}")
@@ -189,7 +199,13 @@ def test_mart_matches_oracle(built, mart, request):
 
 
 @pytest.mark.parametrize(
-    "mart", TIERING_MARTS + LIFECYCLE_MARTS + BEHAVIOUR_MARTS + ACTION_MARTS + EXPERIMENT_MARTS
+    "mart",
+    TIERING_MARTS
+    + LIFECYCLE_MARTS
+    + BEHAVIOUR_MARTS
+    + ACTION_MARTS
+    + EXPERIMENT_MARTS
+    + ECONOMICS_MARTS,
 )
 def test_mart_columns_are_the_contract(built, mart):
     actual = query(
@@ -802,3 +818,48 @@ def test_generated_campaigns_have_effects_to_find(built, experiments):
     p_values = [r["conversion_p_value"] for r in rows if r["conversion_p_value"] is not None]
     assert min(p_values) < 0.05 < max(p_values), p_values
     assert all(r["roi"] is not None for r in overall if not r["is_control"])
+
+
+# --------------------------------------------------------------------------------------------
+# Unit economics (issue 16): models/marts/economics/_economics__docs.md
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def unit_economics(built) -> list[dict]:
+    """The unit economics oracle on the built dataset: its marketing spend (all valid: the
+    generator writes no bad row, checked first), acquisition channels, first purchases and
+    transactions; predicted CLV from fct_customer_value."""
+    assert read_table(built.duckdb_path, "marts.fct_marketing_spend_quarantined") == []
+    spend, rejected = oracle_economics.validate_spend(built.raw_dir, date.today())
+    assert spend and not rejected
+    value = read_table(built.duckdb_path, "marts.fct_customer_value")
+    return oracle_economics.compute_unit_economics(
+        spend,
+        oracle_economics.load_channels(built.raw_dir),
+        {r["customer_id"]: r["first_purchase_date"] for r in built.expected.customer_rfm},
+        {r["customer_id"]: r["predicted_clv"] for r in value},
+        built.raw.valid,
+        built.expected.as_of_date,
+    )
+
+
+def test_dim_customers_acquisition_channel(built):
+    channels = oracle_economics.load_channels(built.raw_dir)
+    rows = read_table(built.duckdb_path, "marts.dim_customers")
+    assert {r["customer_id"]: r["acquisition_channel"] for r in rows} == {
+        r["customer_id"]: channels.get(r["customer_id"]) for r in rows
+    }
+    assert {r["acquisition_channel"] for r in rows} >= {"search", "email", None}
+
+
+def test_generated_spend_reaches_payback_and_windows(unit_economics):
+    """The generated data exercise the columns: paybacks, every historic window whose end the
+    data reach, and channels without spend ('unknown')."""
+    assert any(r["months_to_payback"] for r in unit_economics)
+    first = min(r["month"] for r in unit_economics)
+    as_of = unit_economics[0]["as_of_date"]
+    for days in (90, 180, 365):
+        if oracle_economics.last_day(first) + timedelta(days=days - 1) <= as_of:
+            assert any(r[f"avg_net_revenue_{days}d"] is not None for r in unit_economics), days
+    assert any(r["channel"] == "unknown" and r["spend"] == 0 for r in unit_economics)

@@ -9,7 +9,7 @@
 {{ strata_validate_raw_rows(
     staged_relation=ref('stg_raw__customers'),
     key_column='customer_id',
-    parsed_columns=['customer_id', 'country', 'email', 'phone', 'full_name', 'signup_date'],
+    parsed_columns=['customer_id', 'country', 'email', 'phone', 'full_name', 'signup_date', 'acquisition_channel'],
     text_columns={'signup_date_text': 'signup_date'},
     checks=strata_reject_rules('customers'),
 ) }}

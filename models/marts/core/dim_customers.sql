@@ -120,7 +120,8 @@ customer_profiles as (
 
     select
         customer_id,
-        country
+        country,
+        acquisition_channel
 
     from validated_customers
     where reject_reason is null
@@ -145,6 +146,7 @@ customers as (
     select
         first_seen.customer_id,
         customer_profiles.country,
+        customer_profiles.acquisition_channel,
         current_rfm.tier as current_tier,
         current_rfm.segment as current_segment,
         current_rfm.rfm_cell as current_rfm_cell,
