@@ -277,11 +277,12 @@ def test_rfm_bins_without_rules_stops_before_any_tier(analyst):
 
 # The behaviour marts and everything upstream of them (the tier chain included: engagement is
 # counted per tier), with the tests on these alone.
-# (and the playbook seed: the plays, downstream of the usage bands, are rebuilt by an edit)
+# (and, with @, every parent of what an edit of the behaviour seeds rebuilds: the marts
+# downstream of dim_customers read seeds and raw tables of their own)
 BEHAVIOUR = (
     "--select", "+fct_customer_usage_weekly", "+rpt_usage_depth_weekly",
     "+fct_customer_content_preference", "+rpt_engagement_daily", "+rpt_activation_retention",
-    "+dim_customers", "tier_playbook", "--indirect-selection", "cautious",
+    "+dim_customers", "@usage_depth_bands", "@event_catalog", "--indirect-selection", "cautious",
 )  # fmt: skip
 BEHAVIOUR_MARTS = {
     "fct_customer_usage_weekly": "usage_weekly",
