@@ -260,8 +260,11 @@ def ensure_new_day_data(
     folder.mkdir(parents=True)
     extra = new_day_table(base_file, spec.new_day, rows, spec.seed)
     write_appended(base_file, extra, folder / "transactions.parquet")
-    for table in RAW_TABLES[1:]:
-        link_or_copy(base.folder / f"{table}.parquet", folder / f"{table}.parquet")
+    # every other raw table the generator wrote (customers, events, and what newer generators
+    # add: campaign assignments, marketing spend), unchanged
+    for path in sorted(base.folder.glob("*.parquet")):
+        if path.name != "transactions.parquet":
+            link_or_copy(path, folder / path.name)
     data = raw_data_from(folder, time.perf_counter() - started)
     write_manifest(
         folder,
