@@ -150,8 +150,11 @@ base as (
 bounds as (
     select
         date_trunc('month', max(transacted_at)) as last_month_start,
-        max(cast(substr(transaction_id, 2) as bigint)) as last_number,
-        cast(max(length(transaction_id)) - 1 as integer) as digits
+        -- the plain t<digits> ids (the generator's campaign purchases are tc<digits>)
+        max(try_cast(substr(transaction_id, 2) as bigint)) as last_number,
+        cast(max(length(transaction_id)) filter (
+            where try_cast(substr(transaction_id, 2) as bigint) is not null
+        ) - 1 as integer) as digits
     from base
 ),
 last_month as (
