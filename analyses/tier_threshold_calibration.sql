@@ -10,6 +10,8 @@
 --   there are tiers: of all ways to cut the distinct scores into that many ranges, the one with
 --   the least sum of squared deviations of the customers' scores from their range's mean (ties:
 --   the first in the order of the ranges' upper bounds); the highest range is the best tier.
+--   Left out when the data hold fewer distinct scores than there are tiers. (The ranges'
+--   upper bounds are compared as two-digit text: rfm_score is at most 27, var rfm_bins <= 9.)
 -- Tiers are ranked by tier_rank (rpt_tier_kpis at as_of_date); the methods give the tier of
 -- rank k to the k-th group from the bottom.
 --
@@ -19,9 +21,12 @@
 -- empty), changed_customers (customers of the tier whose score_bands tier is another),
 -- as_of_date. Ordered by tiering_method, best tier first.
 --
--- To adopt a method, copy its score ranges into seeds/rfm_tier_bands.csv (min_rfm_score,
--- max_rfm_score per tier; the bands must cover every score once, so close any gap between two
--- ranges) and build: README "Acting on tiers" and docs/extending.md.
+-- Adopting a method: score_natural_breaks gives ranges that do not overlap; copy them into
+-- seeds/rfm_tier_bands.csv (min_rfm_score, max_rfm_score per tier) and build (README "Acting
+-- on tiers", docs/extending.md). score_percentiles splits the customers of a tied score between
+-- two tiers, so its ranges overlap at those scores: choose the tier of each such score (the
+-- counts then differ from the ones shown). monetary_percentiles is no set of score bands at
+-- all: it shows what tiering by monetary alone would give, for comparison.
 {%- set shares_from_best = [0.2, 0.3, 0.3, 0.2] %}
 
 -- recursive: partitions enumerates the ways to cut the scores into ranges
