@@ -18,6 +18,7 @@ from strata.times import from_iso
 
 RUN_RESULTS_FILE = "run_results.json"
 MANIFEST_FILE = "manifest.json"
+SEMANTIC_MANIFEST_FILE = "semantic_manifest.json"
 #: dbt's unit tests check the SQL on fixed rows, not the data: scheduled runs and most test
 #: builds leave them out (make test runs them once, on the handmade fixture).
 EXCLUDE_UNIT_TESTS = ("--exclude-resource-type", "unit_test")

@@ -13,7 +13,8 @@ Steps (docs/refresh.md has the whole story):
    of schema ``marts`` to the serving directory (default ``<warehouse dir>/serving``):
    ``strata_serving.duckdb`` (written to a temp file in DuckDB v1.5.0 storage format, so DuckDB
    1.5 clients can open it, then ``os.replace``-d over the old one) and
-   ``parquet/<run_id>/<mart>.parquet`` with the symlink ``parquet/current`` swapped atomically.
+   ``parquet/<run_id>/<mart>.parquet`` with the symlink ``parquet/current`` swapped atomically;
+   the audience files and the answers of the semantic layer's saved queries go in that version.
 4. Record the run: ``marts.strata_runs`` in the serving file (successful runs),
    ``runs.jsonl`` (every run) and ``last_run.json`` (the latest run) in the serving directory.
 
@@ -736,6 +737,46 @@ def export_audiences(
             connection.execute(f"copy {rows} to {destination} {options}")
 
 
+# Saved queries of the semantic layer (README "Semantic layer"): each one's answer, as
+# saved_queries/<name>.csv and .parquet in the Parquet version, swapped in with the marts. They
+# run on the warehouse (the semantic models read an intermediate model too), through MetricFlow's
+# engine on the refresh's own read-only connection.
+SAVED_QUERIES_DIR = "saved_queries"
+
+
+def export_saved_queries(
+    connection: duckdb.DuckDBPyConnection, semantic_manifest: Path, directory: Path
+) -> list[str]:
+    """Write <directory>/saved_queries/<name>.csv and .parquet for every saved query of the
+    semantic manifest dbt wrote with this build, rows ordered by every column; the names."""
+    from strata import semantic
+
+    if not semantic_manifest.exists():
+        raise RefreshError(
+            "publish_failed",
+            f"{semantic_manifest} is missing: dbt build writes it (was --no-write-json set?)",
+            EXIT_PUBLISH_FAILED,
+        )
+    names = semantic.saved_query_names(semantic_manifest)
+    if not names:
+        return []
+    engine = semantic.open_engine(semantic_manifest, connection)
+    folder = directory / SAVED_QUERIES_DIR
+    folder.mkdir()
+    for name in names:
+        try:
+            sql = semantic.query(engine, saved_query=name).sql
+        except Exception as error:  # MetricFlow's own errors name the metric or dimension
+            raise RefreshError(
+                "publish_failed", f"saved query {name} failed: {error}", EXIT_PUBLISH_FAILED
+            ) from error
+        rows = f"(select * from ({sql}) order by all)"
+        for extension, options in AUDIENCE_FORMATS.items():
+            destination = sql_string(str(folder / f"{name}.{extension}"))
+            connection.execute(f"copy {rows} to {destination} {options}")
+    return names
+
+
 def build_serving(
     settings: Settings, record: RunRecord, marts: list[str], database_file: Path, parquet_dir: Path
 ) -> None:
@@ -779,6 +820,9 @@ def build_serving(
         insert_run_row(connection, record)
         export_parquet(connection, marts, parquet_dir)
         export_audiences(connection, marts, parquet_dir, record.as_of_date)
+        export_saved_queries(
+            connection, settings.target_path / dbt.SEMANTIC_MANIFEST_FILE, parquet_dir
+        )
         (parquet_dir / "run.json").write_text(json.dumps(asdict(record), indent=2) + "\n")
         connection.execute(f"checkpoint {SERVING_ALIAS}")
         connection.execute(f"detach {SERVING_ALIAS}")

@@ -28,7 +28,8 @@ MART_COLUMNS = {
     "rpt_tier_kpis": [
         "tier", "tier_rank", "customers", "customer_share", "net_revenue", "revenue_share",
         "total_monetary", "avg_monetary", "customers_in", "customers_out", "migration_rate",
-        "value_growth_rate", "snapshot_date", "previous_snapshot_date",
+        "value_growth_rate", "previous_customers", "previous_total_monetary",
+        "snapshot_customers", "snapshot_net_revenue", "snapshot_date", "previous_snapshot_date",
     ],
     # Lifecycle marts (issue 13), models/marts/lifecycle/_lifecycle__docs.md
     "fct_customer_lifecycle_history": [

@@ -340,6 +340,8 @@ def pytest_collection_modifyitems(items) -> None:
         fixtures = set(getattr(item, "fixturenames", ()))
         if "handmade_warehouse" in fixtures:
             group = "handmade"
+        elif group == "test_semantic_layer":
+            group = "test_marts_match_oracle"  # the same generated warehouses (fixture built)
         elif group == "test_incremental" and "incremental_runs" not in fixtures:
             group += ":" + item.name
         elif group == "test_own_data" and "analyst" not in fixtures:
@@ -347,3 +349,8 @@ def pytest_collection_modifyitems(items) -> None:
         item.add_marker(pytest.mark.xdist_group(group))
         groups[item] = group
     items.sort(key=lambda item: -GROUP_SECONDS.get(groups[item], 0))  # stable: keeps file order
+
+
+# The generated-data warehouses shared by test_marts_match_oracle.py and test_semantic_layer.py:
+# imported here (after the helpers it uses) so that both modules use one fixture, built once.
+from generated_warehouses import built  # noqa: E402, F401

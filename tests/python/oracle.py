@@ -440,6 +440,10 @@ def compute(
                         if first or prev_total_monetary == 0
                         else float(total_monetary / prev_total_monetary) - 1
                     ),
+                    "previous_customers": None if first else len(prev_members),
+                    "previous_total_monetary": None if first else prev_total_monetary,
+                    "snapshot_customers": all_scored,
+                    "snapshot_net_revenue": all_net_revenue,
                     "snapshot_date": snapshot,
                     "previous_snapshot_date": previous_snapshot,
                 }

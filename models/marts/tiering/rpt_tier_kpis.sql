@@ -122,29 +122,47 @@ tier_snapshots as (
 
 ),
 
+previous_tier_snapshots as (
+
+    select
+        *,
+        case
+            when previous_snapshot_date is not null then coalesce(previous_customers, 0)
+        end as previous_tier_customers,
+        lag(total_monetary) over (partition by tier order by snapshot_date) as previous_total_monetary,
+        sum(customers) over (partition by snapshot_date) as snapshot_customers,
+        sum(net_revenue) over (partition by snapshot_date) as snapshot_net_revenue
+
+    from tier_snapshots
+
+),
+
 kpis as (
 
     select
         tier,
         tier_rank,
         cast(customers as bigint) as customers,
-        cast(customers as {{ strata_type_double() }})
-        / nullif(sum(customers) over (partition by snapshot_date), 0) as customer_share,
+        cast(customers as {{ strata_type_double() }}) / nullif(snapshot_customers, 0) as customer_share,
         net_revenue,
-        cast(net_revenue as {{ strata_type_double() }})
-        / nullif(sum(net_revenue) over (partition by snapshot_date), 0) as revenue_share,
+        cast(net_revenue as {{ strata_type_double() }}) / nullif(snapshot_net_revenue, 0) as revenue_share,
         total_monetary,
         cast(total_monetary as {{ strata_type_double() }}) / nullif(customers, 0) as avg_monetary,
         cast(customers_in as bigint) as customers_in,
         cast(customers_out as bigint) as customers_out,
-        cast(customers_out as {{ strata_type_double() }}) / nullif(previous_customers, 0) as migration_rate,
+        cast(customers_out as {{ strata_type_double() }})
+        / nullif(previous_tier_customers, 0) as migration_rate,
         cast(total_monetary as {{ strata_type_double() }})
-        / nullif(lag(total_monetary) over (partition by tier order by snapshot_date), 0)
+        / nullif(previous_total_monetary, 0)
         - 1 as value_growth_rate,
+        cast(previous_tier_customers as bigint) as previous_customers,
+        cast(previous_total_monetary as {{ dbt.type_numeric() }}) as previous_total_monetary,
+        cast(snapshot_customers as bigint) as snapshot_customers,
+        cast(snapshot_net_revenue as {{ dbt.type_numeric() }}) as snapshot_net_revenue,
         snapshot_date,
         previous_snapshot_date
 
-    from tier_snapshots
+    from previous_tier_snapshots
 
 )
 
