@@ -17,7 +17,7 @@ INSTALLED := $(VENV)/.installed-py$(PY_VERSION)
 DEMO_ARGS ?= --customers 5000 --months 24 --end-date 2025-06-30 --seed 42
 export STRATA_DUCKDB_PATH ?= warehouse/strata.duckdb
 
-.PHONY: help install demo data build summary refresh bench test pytest lint lint-sql lint-python lock clean
+.PHONY: help install demo data build summary refresh bench docs docs-build test pytest lint lint-sql lint-python lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,6 +51,17 @@ demo: data build summary ## Set up, generate demo data, build the warehouse, pri
 
 refresh: install ## Scheduled refresh: lock, dbt build, publish the marts for BI (README "Scheduled refresh")
 	$(BIN)/strata refresh $(REFRESH_ARGS)
+
+DOCS_DIR ?= warehouse/docs
+DOCS_PORT ?= 8080
+docs-build: install ## Build the dbt docs site (lineage, models, columns, metrics) from the warehouse into $(DOCS_DIR)
+	@test -f $(STRATA_DUCKDB_PATH) || { echo "$(STRATA_DUCKDB_PATH) is missing: run make demo (or a build) first, the site's column types come from it" >&2; exit 1; }
+	$(BIN)/dbt docs generate --static --profiles-dir profiles --target-path $(DOCS_DIR) --log-path $(DOCS_DIR)/logs
+	@echo "Docs site: $(DOCS_DIR)/static_index.html (one file; open it in a browser, or make docs to serve it)"
+
+docs: docs-build ## Build the docs site and serve it on http://127.0.0.1:$(DOCS_PORT)/ (DOCS_PORT=...; Ctrl-C stops)
+	@echo "Serving the docs site on http://127.0.0.1:$(DOCS_PORT)/ (Ctrl-C stops)"
+	$(BIN)/python -m http.server $(DOCS_PORT) --bind 127.0.0.1 --directory $(DOCS_DIR)
 
 bench: install ## Benchmark at scale vs a hand-written DuckDB baseline and pandas (not part of make test)
 	$(BIN)/strata bench $(BENCH_ARGS)

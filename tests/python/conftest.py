@@ -315,7 +315,7 @@ GROUP_SECONDS = {
     "test_incremental": 95,
     "test_bad_input": 88,
     "test_own_data": 98,
-    "test_marts_match_oracle": 72,
+    "test_marts_match_oracle": 130,
     "test_readme": 68,
     "test_incremental:test_uniqueness_tests_cover_writes_since_the_last_verified_build[build]": 60,
     "test_own_data:switching": 50,
@@ -340,7 +340,7 @@ def pytest_collection_modifyitems(items) -> None:
         fixtures = set(getattr(item, "fixturenames", ()))
         if "handmade_warehouse" in fixtures:
             group = "handmade"
-        elif group == "test_semantic_layer":
+        elif group in ("test_semantic_layer", "test_docs_site"):
             group = "test_marts_match_oracle"  # the same generated warehouses (fixture built)
         elif group == "test_incremental" and "incremental_runs" not in fixtures:
             group += ":" + item.name
