@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import parsed_manifest, run_dbt
 
 MARTS_SCHEMA = "marts"
@@ -20,9 +19,8 @@ MARTS_SCHEMA = "marts"
 def test_catalog_documents_every_mart_column(built):
     if built.name != "parquet_default_as_of":
         pytest.skip("the docs site is built from one warehouse")
-    result = run_dbt(
-        ["docs", "generate", "--static"], built.raw_dir, built.duckdb_path.parent, {}, artifacts=True
-    )
+    docs = ["docs", "generate", "--static"]
+    result = run_dbt(docs, built.raw_dir, built.duckdb_path.parent, {}, artifacts=True)
     assert result.returncode == 0, result.output[-3000:]
     target = built.duckdb_path.parent / "target"
     assert (target / "static_index.html").stat().st_size > 100_000
