@@ -340,6 +340,43 @@ def test_publishes_one_audience_file_per_play(workspace):
         connection.close()
 
 
+def test_publishes_the_saved_queries(workspace):
+    """saved_queries/<name>.csv and .parquet in the served version, one pair per saved query of
+    the semantic layer; the latest tier KPIs equal the served rpt_tier_kpis at as_of_date."""
+    folder = workspace.current / "saved_queries"
+    names = [
+        "latest_migration_matrix",
+        "latest_tier_kpis",
+        "monthly_growth",
+        "tier_sizes_over_time",
+    ]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"{name}.{extension}" for name in names for extension in ("csv", "parquet")
+    )
+    connection = duckdb.connect(str(workspace.serving_file), read_only=True)
+    try:
+        expected = connection.execute(
+            "select tier, customers, customer_share, migration_rate from marts.rpt_tier_kpis"
+            " where snapshot_date = (select max(snapshot_date) from marts.rpt_tier_kpis)"
+            " order by tier"
+        ).fetchall()
+        for reader, extension in (("read_parquet", "parquet"), ("read_csv", "csv")):
+            written = connection.execute(
+                "select tier, scored_customers, tier_customer_share, migration_rate"
+                f" from {reader}(?) order by tier",
+                [str(folder / f"latest_tier_kpis.{extension}")],
+            ).fetchall()
+            assert len(written) == len(expected) == 4
+            for got, want in zip(written, expected, strict=True):
+                assert got[:2] == want[:2]
+                assert all(
+                    (a is None and b is None) or abs(a - b) < 1e-9
+                    for a, b in zip(got[2:], want[2:], strict=True)
+                ), (got, want)
+    finally:
+        connection.close()
+
+
 def test_served_file_uses_storage_format_duckdb_1_5_reads(workspace):
     header = workspace.serving_file.read_bytes()[:20]
     assert header[8:12] == b"DUCK"
@@ -556,40 +593,3 @@ def test_refreshes_started_together_run_one_at_a_time(workspace, tmp_path):
     assert after[1] == patient_run and after[2] == served_before[2] + 2
     statuses = {r["run_id"]: r["status"] for r in workspace.runs_log()}
     assert statuses[winner_run] == statuses[patient_run] == "success"
-
-
-def test_publishes_the_saved_queries(workspace):
-    """saved_queries/<name>.csv and .parquet in the served version, one pair per saved query of
-    the semantic layer; the latest tier KPIs equal the served rpt_tier_kpis at as_of_date."""
-    folder = workspace.current / "saved_queries"
-    names = [
-        "latest_migration_matrix",
-        "latest_tier_kpis",
-        "monthly_growth",
-        "tier_sizes_over_time",
-    ]
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
-        f"{name}.{extension}" for name in names for extension in ("csv", "parquet")
-    )
-    connection = duckdb.connect(str(workspace.serving_file), read_only=True)
-    try:
-        expected = connection.execute(
-            "select tier, customers, customer_share, migration_rate from marts.rpt_tier_kpis"
-            " where snapshot_date = (select max(snapshot_date) from marts.rpt_tier_kpis)"
-            " order by tier"
-        ).fetchall()
-        for reader, extension in (("read_parquet", "parquet"), ("read_csv", "csv")):
-            written = connection.execute(
-                "select tier, scored_customers, tier_customer_share, migration_rate"
-                f" from {reader}(?) order by tier",
-                [str(folder / f"latest_tier_kpis.{extension}")],
-            ).fetchall()
-            assert len(written) == len(expected) == 4
-            for got, want in zip(written, expected, strict=True):
-                assert got[:2] == want[:2]
-                assert all(
-                    (a is None and b is None) or abs(a - b) < 1e-9
-                    for a, b in zip(got[2:], want[2:], strict=True)
-                ), (got, want)
-    finally:
-        connection.close()
