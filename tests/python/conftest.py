@@ -316,7 +316,7 @@ GROUP_SECONDS = {
     "test_bad_input": 88,
     "test_own_data": 98,
     "test_marts_match_oracle": 130,
-    "test_readme": 68,
+    "test_readme": 118,
     "test_incremental:test_uniqueness_tests_cover_writes_since_the_last_verified_build[build]": 60,
     "test_own_data:switching": 50,
     "test_incremental:test_empty_runs_and_an_upgraded_warehouse": 40,

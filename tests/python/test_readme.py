@@ -11,6 +11,7 @@ queries run with what the install provides.
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import subprocess
@@ -68,6 +69,13 @@ def test_readme_examples_run_in_a_fresh_clone(tmp_path):
     assert read_table(warehouse, "marts.fct_transactions_quarantined") == []
     expected = assert_marts_match_oracle(warehouse, raw, "1997-98 history")
     assert expected.as_of_date == date(1998, 6, 30)
+    # the semantic layer block: the saved query's answer is the latest snapshot's tier KPIs
+    kpis = read_table(warehouse, "marts.rpt_tier_kpis")
+    latest = max(row["snapshot_date"] for row in kpis)
+    latest_customers = {r["tier"]: r["customers"] for r in kpis if r["snapshot_date"] == latest}
+    with open(clone / "warehouse" / "latest_tier_kpis.csv", newline="") as fh:
+        written = {r["tier"]: int(float(r["scored_customers"])) for r in csv.DictReader(fh)}
+    assert written == latest_customers
     # the audience export block: one CSV and one Parquet file per play, dated as_of_date
     plays = {row["play"] for row in read_table(warehouse, "marts.fct_customer_actions")}
     written = sorted(p.name for p in (clone / "warehouse" / "audiences").iterdir())

@@ -4,20 +4,14 @@ Every metric is queried through MetricFlow's engine, as `mf query` runs it, on b
 warehouses (generated_warehouses.py), and compared with the mart column that defines it: at the
 snapshot grain (a snapshot per month, so metric_time__day or __month) by the mart's own keys,
 and where the metric promises more, at other groupings, against sums and ratios computed here
-from the mart rows. Then the saved queries, `strata refresh`'s export of them is in
-test_refresh.py, and the command line: `mf validate-configs` and `mf query` on a fresh copy of
-the project.
+from the mart rows; then the saved queries. `strata refresh`'s export of them is checked in
+test_refresh.py, the command line (`mf validate-configs`, `mf query`) in test_readme.py, which
+runs the README's block in a fresh clone.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-import os
-import shutil
-import subprocess
-import sys
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import DBT_PROJECT_PARTS, fresh_checkout, parsed_manifest, read_table
+from conftest import parsed_manifest, read_table
 
 from strata import semantic
 
@@ -531,40 +525,3 @@ def test_saved_queries_answer(results):
     assert by_month and all(math.isclose(s, 1.0) for s in by_month.values())
     growth = results["saved:monthly_growth"]
     assert "arpu" in growth.columns and growth.rows
-
-
-def _mf(project: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    mf = Path(sys.executable).with_name("mf")
-    return subprocess.run(
-        [str(mf), *args], cwd=project, env=env, capture_output=True, text=True, timeout=300
-    )
-
-
-def test_mf_command_line(built, semantic_manifest, tmp_path):
-    """As a user after `make demo` (whose dbt build writes target/semantic_manifest.json):
-    `mf validate-configs` checks every semantic model, dimension, measure and metric against the
-    warehouse, and `mf query` answers as the mart does."""
-    if built.name != "parquet_default_as_of":
-        pytest.skip("the command line is checked on one warehouse")
-    project = fresh_checkout(tmp_path / "project", only=DBT_PROJECT_PARTS)
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(project / "profiles"),
-        "STRATA_DUCKDB_PATH": str(built.duckdb_path),
-    }
-    (project / "target").mkdir()
-    shutil.copy2(semantic_manifest, project / "target" / semantic.SEMANTIC_MANIFEST_FILE)
-    validate = _mf(project, "validate-configs", env=env)
-    assert validate.returncode == 0, validate.stdout + validate.stderr
-    assert "ERRORS: 0" in validate.stdout and "ERRORS: 1" not in validate.stdout
-    query = _mf(
-        project, "query", "--metrics", "tier_customer_share", "--group-by",
-        "metric_time__day,tier", "--csv", str(tmp_path / "share.csv"), env=env,
-    )  # fmt: skip
-    assert query.returncode == 0, query.stdout + query.stderr
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "share.csv").read_text())))
-    expected = _tier_kpis(built)
-    assert len(rows) == len(expected)
-    for row in rows:
-        key = (datetime.fromisoformat(row["metric_time__day"]).date(), row["tier"])
-        assert _close(row["tier_customer_share"] or None, expected[key]["tier_customer_share"])
