@@ -260,7 +260,7 @@ def workspace(tmp_path_factory) -> Workspace:
         root / "raw", customers=300, months=6, end_date="2025-06-30", seed=1, fmt="csv"
     )
     space = Workspace(root=root, raw_dir=raw_dir)
-    assert_succeeded(space.run())
+    assert_succeeded(space.run("--publish-saved-queries"))
     return space
 
 
@@ -341,8 +341,9 @@ def test_publishes_one_audience_file_per_play(workspace):
 
 
 def test_publishes_the_saved_queries(workspace):
-    """saved_queries/<name>.csv and .parquet in the served version, one pair per saved query of
-    the semantic layer; the latest tier KPIs equal the served rpt_tier_kpis at as_of_date."""
+    """With --publish-saved-queries (the fixture's first refresh): saved_queries/<name>.csv and
+    .parquet in the served version, one pair per saved query of the semantic layer; the latest
+    tier KPIs equal the served rpt_tier_kpis at as_of_date."""
     folder = workspace.current / "saved_queries"
     names = [
         "latest_migration_matrix",
