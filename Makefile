@@ -17,7 +17,7 @@ INSTALLED := $(VENV)/.installed-py$(PY_VERSION)
 DEMO_ARGS ?= --customers 5000 --months 24 --end-date 2025-06-30 --seed 42
 export STRATA_DUCKDB_PATH ?= warehouse/strata.duckdb
 
-.PHONY: help install demo data build summary refresh bench docs docs-build test pytest lint lint-sql lint-python lock clean
+.PHONY: help install demo data build summary refresh bench docs docs-build bi bi-install bi-export test pytest lint lint-sql lint-python lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,40 @@ docs: docs-build ## Build the docs site and serve it on http://127.0.0.1:$(DOCS_
 	@echo "Serving the docs site on http://127.0.0.1:$(DOCS_PORT)/ (Ctrl-C stops)"
 	$(BIN)/python -m http.server $(DOCS_PORT) --bind 127.0.0.1 --directory $(DOCS_DIR)
 
+# Superset (README "BI dashboard"): its own venv, Python 3.11 by default (its pins clash with dbt's).
+BI_VENV ?= .venv-bi
+BI_PYTHON ?= $(shell for v in 3.11 3.12 3.10; do python$$v -c '' 2>/dev/null && { echo python$$v; break; }; done)
+BI_HOME ?= $(dir $(STRATA_DUCKDB_PATH))bi
+BI_PORT ?= 8088
+SERVING_FILE ?= $(or $(STRATA_SERVING_DIR),$(dir $(STRATA_DUCKDB_PATH))serving)/strata_serving.duckdb
+BI_INSTALLED := $(BI_VENV)/.installed
+
+$(BI_INSTALLED): bi/requirements.in bi/lock-py3.11.txt
+	@test -n "$(BI_PYTHON)" || { echo "make bi needs python3.11, 3.12 or 3.10 (BI_PYTHON=...)" >&2; exit 1; }
+	rm -rf $(BI_VENV)
+	$(BI_PYTHON) -m venv $(BI_VENV)
+	$(BI_VENV)/bin/python -m pip install --quiet --upgrade pip==25.3
+	@if [ "$$($(BI_VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" = 3.11 ]; then \
+	  echo "$(BI_VENV)/bin/python -m pip install --quiet --no-compile -r bi/lock-py3.11.txt"; \
+	  $(BI_VENV)/bin/python -m pip install --quiet --no-compile -r bi/lock-py3.11.txt; \
+	else \
+	  echo "$(BI_VENV)/bin/python -m pip install --quiet --no-compile -r bi/requirements.in (no lock for this Python)"; \
+	  $(BI_VENV)/bin/python -m pip install --quiet --no-compile -r bi/requirements.in; fi
+	$(BI_VENV)/bin/python bi/strata_bi.py template
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { echo "Installing Debian's chromium for the dashboard's browser test"; apt-get install -y -qq chromium >/dev/null; }; } || \
+	  echo "chromium is not installed (apt-get install chromium): the dashboard's browser test will be skipped"
+	touch $@
+
+bi-install: $(BI_INSTALLED) ## Install Superset into .venv-bi (and Debian's chromium for its browser test)
+
+bi: $(BI_INSTALLED) ## Superset on the served copy: import bi/assets, serve on 127.0.0.1:$(BI_PORT) (after make demo and make refresh)
+	$(BI_VENV)/bin/python bi/strata_bi.py setup --home $(BI_HOME) --serving $(SERVING_FILE)
+	$(BI_VENV)/bin/python bi/strata_bi.py serve --home $(BI_HOME) --port $(BI_PORT)
+
+bi-export: $(BI_INSTALLED) ## Write the dashboard as edited in Superset's UI back to bi/assets (review with git diff)
+	$(BI_VENV)/bin/python bi/strata_bi.py export --home $(BI_HOME)
+
 bench: install ## Benchmark at scale vs a hand-written DuckDB baseline and pandas (not part of make test)
 	$(BIN)/strata bench $(BENCH_ARGS)
 
@@ -78,7 +112,7 @@ lint-python: install ## ruff check and ruff format --check
 
 lint: lint-sql lint-python ## All linters
 
-test: install lint-python ## Every test: ruff first (seconds), then pytest (dbt builds on fixtures) beside sqlfluff
+test: install bi-install lint-python ## Every test: ruff first (seconds), then pytest (dbt builds on fixtures, Superset in a browser) beside sqlfluff
 	$(MAKE) --no-print-directory -j2 pytest lint-sql
 
 lock: $(addprefix lock-py,$(SUPPORTED_PYTHONS)) ## Re-pin requirements/lock-py3.X.txt from requirements.in, for each python3.X on the PATH (one: make lock-py3.12)
