@@ -39,10 +39,11 @@ CHARTS_SETTLED = """n => {
     c.querySelector('#chart-id-' + c.dataset.testChartId) ||
     c.querySelector('.ant-alert-error, .ant-empty'));
 }"""
-CHART_REPORT = """() => [...document.querySelectorAll('[data-test="chart-grid-component"]')].map(c => ({
+CHART_REPORT = """() => [
+  ...document.querySelectorAll('[data-test="chart-grid-component"]')].map(c => ({
   id: c.dataset.testChartId, viz: c.dataset.testVizType, name: c.dataset.testChartName,
   rendered: !!c.querySelector('#chart-id-' + c.dataset.testChartId),
-  error: c.querySelector('.ant-alert-error') ? c.querySelector('.ant-alert-error').innerText : null,
+  error: (c.querySelector('.ant-alert-error, [role="alert"]') || {}).innerText || null,
   empty: !!c.querySelector('.ant-empty')}))"""
 
 
@@ -99,18 +100,22 @@ def main() -> int:
         browser = playwright.chromium.launch(
             executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS
         )
-        page = browser.new_context(viewport={"width": 1600, "height": 3600}).new_page()
+        page = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
         page.on(
             "response",
-            lambda r: failed_requests.append(f"{r.status} {r.url}")
-            if "/api/v1/chart/data" in r.url and r.status >= 400
-            else None,
+            lambda r: (
+                failed_requests.append(f"{r.status} {r.url}")
+                if "/api/v1/chart/data" in r.url and r.status >= 400
+                else None
+            ),
         )
         page.goto(f"{args.url}/login/")
         page.fill('[data-test="username-input"]', user)
         page.fill('[data-test="password-input"]', password)
         page.click('[data-test="login-button"]')
-        page.wait_for_url(lambda u: "/login" not in u, timeout=args.timeout_seconds * 1000)
+        page.wait_for_function(
+            "() => !location.pathname.startsWith('/login')", timeout=args.timeout_seconds * 1000
+        )
         page.goto(f"{args.url}/superset/dashboard/{SLUG}/")
         page.wait_for_selector('[data-test="dashboard-header-container"]')
         page.wait_for_function(CHARTS_SETTLED, arg=expected, timeout=args.timeout_seconds * 1000)

@@ -53,7 +53,8 @@ def superset(home: Path, *args: str, capture: bool = True) -> subprocess.Complet
     result = subprocess.run(command, env=env, capture_output=capture, text=True, check=False)
     if result.returncode != 0:
         output = (result.stdout or "") + (result.stderr or "") if capture else ""
-        sys.exit(f"superset {' '.join(args[:2])} failed (exit {result.returncode}):\n{output[-3000:]}")
+        what = " ".join(args[:2])
+        sys.exit(f"superset {what} failed (exit {result.returncode}):\n{output[-3000:]}")
     return result
 
 
@@ -82,7 +83,7 @@ def bundle(serving_file: Path, destination: Path) -> Path:
 
 def setup(home: Path, serving_file: Path) -> None:
     if not serving_file.exists():
-        sys.exit(f"{serving_file} is missing: run make demo, then make refresh (it serves the marts)")
+        sys.exit(f"{serving_file} is missing: run make demo, then make refresh (it serves marts)")
     home.mkdir(parents=True, exist_ok=True)
     metadata = home / "superset.db"
     if not metadata.exists():

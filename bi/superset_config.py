@@ -41,4 +41,5 @@ RATELIMIT_ENABLED = False
 
 # No result cache: a reload after `make refresh` shows the new data at once.
 DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
-FEATURE_FLAGS = {"DASHBOARD_VIRTUALIZATION": False}
+# The charts of the latest snapshot filter with a sub-query (snapshot_date = the max).
+FEATURE_FLAGS = {"DASHBOARD_VIRTUALIZATION": False, "ALLOW_ADHOC_SUBQUERY": True}
