@@ -4,7 +4,7 @@
     python bi/strata_bi.py template                 # once per .venv-bi: an initialised metadata DB
     python bi/strata_bi.py setup --home DIR --serving FILE
     python bi/strata_bi.py serve --home DIR --port 8088
-    python bi/strata_bi.py export --home DIR        # the dashboard as edited in the UI -> bi/assets
+    python bi/strata_bi.py export --home DIR [--out bi/assets]   # the UI's edits -> bi/assets
 
 setup: Superset's metadata (SQLite in DIR) from the template, the local login (STRATA_BI_USER /
 STRATA_BI_PASSWORD, default admin / strata-local), and the datasets, charts and dashboard of
@@ -118,9 +118,10 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
-def export(home: Path) -> None:
-    """Write the dashboards of the metadata in ``home`` back to bi/assets: file names from the
-    objects' names, the served file's path replaced by the placeholder, old files removed."""
+def export(home: Path, out: Path = ASSETS) -> None:
+    """Write the dashboards of the metadata in ``home`` back to ``out`` (bi/assets): file names
+    from the objects' names, the served file's path replaced by the placeholder, old files
+    removed."""
     with tempfile.TemporaryDirectory() as tmp:
         archive = Path(tmp) / "export.zip"
         superset(home, "export-dashboards", "--dashboard-file", str(archive))
@@ -140,18 +141,21 @@ def export(home: Path) -> None:
                     target = f"datasets/{parts[1]}/{_slug(data['table_name'])}.yaml"
                 elif kind == "charts":
                     target = f"charts/{_slug(data['slice_name'])}.yaml"
+                elif kind == "metadata.yaml":
+                    data.pop("timestamp", None)  # changes at every export: noise in a diff
+                    target = "metadata.yaml"
                 elif kind == "dashboards":
                     target = f"dashboards/{_slug(data['dashboard_title'])}.yaml"
                 else:
                     target = "/".join(parts)
                 files[target] = yaml.safe_dump(data, sort_keys=False, width=100)
-    for old in ASSETS.rglob("*.yaml"):
+    for old in out.rglob("*.yaml"):
         old.unlink()
     for target, text in files.items():
-        path = ASSETS / target
+        path = out / target
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    print(f"Wrote {len(files)} files to {ASSETS}: review them with git diff")
+    print(f"Wrote {len(files)} files to {out}: review them with git diff")
 
 
 def main() -> None:
@@ -165,6 +169,8 @@ def main() -> None:
             command.add_argument("--serving", type=Path, required=True)
         if name == "serve":
             command.add_argument("--port", type=int, default=8088)
+        if name == "export":
+            command.add_argument("--out", type=Path, default=ASSETS)
     args = parser.parse_args()
     if args.command == "template":
         make_template()
@@ -173,7 +179,7 @@ def main() -> None:
     elif args.command == "serve":
         serve(args.home, args.port)
     else:
-        export(args.home)
+        export(args.home, args.out)
 
 
 if __name__ == "__main__":

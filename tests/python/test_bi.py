@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -49,6 +50,16 @@ def bi_installed() -> None:
         pytest.fail(reason)
     if reason:
         pytest.skip(reason)
+
+
+def uuids(assets: Path) -> set[str]:
+    """The uuid of every object of a bundle folder (charts, datasets, database, dashboard)."""
+    found = set()
+    for path in assets.rglob("*.yaml"):
+        match = re.search(r"^uuid: (\S+)$", path.read_text(), re.MULTILINE)
+        if match:
+            found.add(match.group(1))
+    return found
 
 
 def free_port() -> int:
@@ -124,6 +135,14 @@ def test_dashboard_renders_and_shows_a_refresh(superset):
     assert {"Tier sizes over the snapshots", "Migration matrix (latest snapshot)"} <= names
     scored_before = before["values"][SCORED]
     assert scored_before > 0
+
+    # make bi-export writes back what Superset holds: the same objects as bi/assets
+    exported = space.root / "exported"
+    result = bi("strata_bi.py", "export", "--home", str(space.root / "superset"), "--out",
+                str(exported), env=env)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert uuids(exported) == uuids(REPO_ROOT / "bi" / "assets")
+    assert "__STRATA_SERVING_FILE__" in (exported / "databases" / "strata.yaml").read_text()
 
     # new customers buy on the last day; a refresh publishes them while Superset is running
     with (space.raw_dir / "transactions.csv").open("a") as transactions:
