@@ -90,7 +90,9 @@ $(BI_INSTALLED): bi/requirements.in bi/lock-py3.11.txt
 
 bi-install: $(BI_INSTALLED) ## Install Superset into .venv-bi (and Debian's chromium for its browser test)
 
-bi: $(BI_INSTALLED) ## Superset on the served copy: import bi/assets, serve on 127.0.0.1:$(BI_PORT) (after make demo and make refresh)
+bi: install $(BI_INSTALLED) ## Superset on the served copy (make refresh first if none): import bi/assets, serve on 127.0.0.1:$(BI_PORT)
+	@test -f $(SERVING_FILE) || { echo "No served copy at $(SERVING_FILE) yet: make refresh publishes the warehouse's marts"; \
+	  $(MAKE) --no-print-directory refresh; }
 	$(BI_VENV)/bin/python bi/strata_bi.py setup --home $(BI_HOME) --serving $(SERVING_FILE)
 	$(BI_VENV)/bin/python bi/strata_bi.py serve --home $(BI_HOME) --port $(BI_PORT)
 
