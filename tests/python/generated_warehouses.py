@@ -18,7 +18,7 @@ from pathlib import Path
 
 import oracle
 import pytest
-from conftest import build_warehouse, generate_data
+from conftest import BUILD, BUILD_MODELS_ONLY, build_warehouse, generate_data
 
 DATASETS = {
     "csv_explicit_as_of": {
@@ -29,6 +29,7 @@ DATASETS = {
         "seed": 11,
         "as_of_date": date(2025, 1, 12),  # a Sunday: its week is the latest complete one
         "messy": True,
+        "data_tests": True,
     },
     "parquet_default_as_of": {
         "fmt": "parquet",
@@ -38,6 +39,9 @@ DATASETS = {
         "seed": 7,
         "as_of_date": None,
         "messy": False,
+        # models only: the data tests run on the messy csv dataset above, and on a parquet
+        # dataset with the default as_of_date in test_readme.py
+        "data_tests": False,
     },
 }
 
@@ -119,7 +123,8 @@ def built(request, tmp_path_factory) -> Built:
     if spec["messy"]:
         make_messy(raw_dir)
     vars_ = {"as_of_date": spec["as_of_date"].isoformat()} if spec["as_of_date"] else {}
-    duckdb_path = build_warehouse(raw_dir, tmp / "build", vars_)
+    args = BUILD if spec["data_tests"] else BUILD_MODELS_ONLY
+    duckdb_path = build_warehouse(raw_dir, tmp / "build", vars_, args)
     raw = oracle.load_raw_transactions(raw_dir)
     expected = oracle.compute(raw.valid, as_of_date=spec["as_of_date"], n_bins=5)
     return Built(request.param, raw_dir, duckdb_path, spec["as_of_date"], raw, expected)

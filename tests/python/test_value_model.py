@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import (
+    BUILD,
     REPO_ROOT,
     TESTS_DIR,
     build_warehouse,
@@ -165,7 +166,15 @@ def write_raw_transactions(out_dir: Path) -> Path:
 def cdnow(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("cdnow")
     raw_dir = write_raw_transactions(tmp / "raw")
-    return build_warehouse(raw_dir, tmp / "build", {"as_of_date": AS_OF.isoformat()})
+    # the value marts, the scores they are compared with, and everything both are built from,
+    # with the data tests of all of them (21 of the 62 models and seeds)
+    lineage = ("+rpt_value_model_fit", "+fct_customer_value", "+fct_customer_rfm")
+    return build_warehouse(
+        raw_dir,
+        tmp / "build",
+        {"as_of_date": AS_OF.isoformat()},
+        (*BUILD, "--select", *lineage, "--indirect-selection", "cautious"),
+    )
 
 
 @pytest.fixture(scope="module")
