@@ -32,10 +32,12 @@ class Settings:
     threads: int | None
     memory_limit: str | None
     dbt_threads: int | None = None  # dbt's own --threads (models run at once); None = profile
+    select: tuple[str, ...] = ()  # dbt --select of both builds; () = the whole project
 
     def dbt_args(self) -> list[str]:
-        """Extra dbt command-line flags."""
-        return [] if self.dbt_threads is None else ["--threads", str(self.dbt_threads)]
+        """Extra dbt command-line flags of the timed builds."""
+        args = [] if self.dbt_threads is None else ["--threads", str(self.dbt_threads)]
+        return args + (["--select", *self.select] if self.select else [])
 
     def env(self) -> dict[str, str]:
         """Environment variables for the dbt process (only the ones that were set)."""

@@ -226,7 +226,8 @@ def settings_text(settings: Settings) -> str:
         f"(env {MEMORY_LIMIT_ENV}); the baseline applies them to its DuckDB connection, dbt "
         "gets them as environment variables (used only if the profile reads them); unset = "
         "DuckDB defaults (threads = cores, memory_limit = 80% of RAM); dbt threads (nodes run "
-        f"at once): {settings.dbt_threads or 'from the profile'}"
+        f"at once): {settings.dbt_threads or 'from the profile'}; builds: "
+        + (f"`--select {' '.join(settings.select)}` only" if settings.select else "every node")
     )
 
 

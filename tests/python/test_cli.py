@@ -54,6 +54,7 @@ OPTIONS = {
         "--repeat",
         "--skip-pandas",
         "--skip-incremental",
+        "--select",
     ],
 }
 
