@@ -37,7 +37,9 @@ class Settings:
     def dbt_args(self) -> list[str]:
         """Extra dbt command-line flags of the timed builds."""
         args = [] if self.dbt_threads is None else ["--threads", str(self.dbt_threads)]
-        return args + (["--select", *self.select] if self.select else [])
+        if self.select:  # cautious: not a test that also reads a model left out
+            args += ["--select", *self.select, "--indirect-selection", "cautious"]
+        return args
 
     def env(self) -> dict[str, str]:
         """Environment variables for the dbt process (only the ones that were set)."""
