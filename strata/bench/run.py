@@ -283,10 +283,15 @@ def run_round(ctx: Context, number: int, results: Results) -> Round:
     return Round(full, baseline, pandas, incremental, load)
 
 
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The run settings given on the command line."""
+    return Settings(args.threads, args.memory_limit, args.dbt_threads, tuple(args.select))
+
+
 def run_rounds(args: argparse.Namespace) -> Results:
     """Prepare the data, time a cold dbt parse, then run the rounds."""
     spec = DataSpec(args.customers, args.months, args.end_date, args.seed)
-    settings = Settings(args.threads, args.memory_limit, args.dbt_threads, tuple(args.select))
+    settings = settings_of(args)
     project = args.project_dir.resolve()
     paths = Paths(args.work_dir.resolve())
     paths.work.mkdir(parents=True, exist_ok=True)

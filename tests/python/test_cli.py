@@ -7,6 +7,7 @@ are checked on made-up input.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -83,6 +84,25 @@ def test_command_help_names_its_options(name):
     assert completed.stdout.startswith(f"usage: strata {name} ")
     for option in OPTIONS[name]:
         assert option in completed.stdout, f"strata {name} --help does not name {option}"
+
+
+def test_bench_select_reaches_both_builds_and_the_report():
+    """`strata bench --select`: the timed dbt builds get the selection (cautious, so no test
+    reading a model left out runs), and the report says the builds were a part of the project."""
+    from strata.bench import report, run
+
+    parser = argparse.ArgumentParser()
+    run.configure(parser)
+    whole = run.settings_of(parser.parse_args([]))
+    assert "--select" not in whole.dbt_args()
+    assert report.settings_text(whole).endswith("builds: every node")
+    part = run.settings_of(parser.parse_args(["--select", "+fct_customer_rfm", "+fct_events"]))
+    assert part.dbt_args() == [
+        "--select", "+fct_customer_rfm", "+fct_events", "--indirect-selection", "cautious",
+    ]  # fmt: skip
+    assert report.settings_text(part).endswith(
+        "builds: `--select +fct_customer_rfm +fct_events` only"
+    )
 
 
 def test_refresh_help_gives_the_exit_codes():

@@ -495,7 +495,7 @@ def test_readers_see_one_whole_version_during_a_refresh(workspace, tmp_path):
 def test_failing_test_keeps_the_served_version(workspace):
     before = workspace.snapshot()
     runs_before = len(workspace.runs_log())
-    # a bad export: a quarter of its rows have no amount, above quarantine_error_share (0.2).
+    # a bad export: a third of its rows have no amount, above quarantine_error_share (0.2).
     # (Bad data rather than a changed var: a var change costs dbt a full parse, here and in
     # the next refresh.)
     transactions = workspace.raw_dir / "transactions.csv"
