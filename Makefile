@@ -21,6 +21,10 @@ export STRATA_DUCKDB_PATH ?= warehouse/strata.duckdb
 # would make every dbt, strata and pytest process compile dbt's ~2,700 modules again: 7.2 s
 # instead of 3.9 s for `import dbt.cli.main` (DECISIONS.md).
 unexport PYTHONDONTWRITEBYTECODE
+# numpy 2.2 (Python 3.10's) sets and unsets these while a dbt Python model imports it, and dbt's
+# other threads then fail with KeyError: 'OPENBLAS_MAIN_FREE' (strata/dbt.py, NUMPY_IMPORT_ENV).
+export OPENBLAS_MAIN_FREE ?= 1
+export GOTOBLAS_MAIN_FREE ?= 1
 
 .PHONY: help install demo data build summary refresh bench docs docs-build bi bi-install bi-export bi-lock test-bi test pytest lint lint-sql lint-python lock clean
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from strata.dbt import DbtNotFound, dbt_command
+from strata.dbt import DbtNotFound, dbt_command, dbt_environment
 from strata.project import REPO_ROOT, cwd_relative, repo_relative, warehouse_setting
 
 DEFAULT_LOG_DIR = "warehouse/logs"
@@ -114,7 +114,12 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     with open(log_dir / "build.log", "w") as log_file:
         process = subprocess.Popen(
-            command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            command,
+            cwd=REPO_ROOT,
+            env=dbt_environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         assert process.stdout is not None
         done, statuses = summarise(process.stdout, sys.stdout.isatty(), log_file)

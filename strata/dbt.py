@@ -25,6 +25,11 @@ EXCLUDE_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 #: Node statuses of run_results.json that fail a build (warn does not).
 FAILED_STATUSES = ("error", "fail", "runtime error")
 TEST_RESOURCE_TYPES = ("test", "unit_test")
+#: numpy 2.2 (the last release for Python 3.10) sets these variables in os.environ while it
+#: imports and deletes them after. A dbt Python model imports numpy in one thread while dbt's
+#: other threads read os.environ to log, and their model fails with KeyError:
+#: 'OPENBLAS_MAIN_FREE' (numpy gh-30627). Set before dbt starts, numpy leaves os.environ alone.
+NUMPY_IMPORT_ENV = {"OPENBLAS_MAIN_FREE": "1", "GOTOBLAS_MAIN_FREE": "1"}
 
 
 class DbtNotFound(RuntimeError):
@@ -40,6 +45,12 @@ def dbt_executable() -> str:
     if found is None:
         raise DbtNotFound(f"dbt not found next to {sys.executable} or on PATH")
     return found
+
+
+def dbt_environment(**overrides: str) -> dict[str, str]:
+    """The environment of a dbt process: this one's, ``NUMPY_IMPORT_ENV`` where it is not set,
+    then ``overrides``."""
+    return {**NUMPY_IMPORT_ENV, **os.environ, **overrides}
 
 
 def dbt_args(

@@ -464,7 +464,7 @@ def stop_child(process: subprocess.Popen[str]) -> None:
 
 def run_dbt(settings: Settings) -> tuple[int, list[str]]:
     """Run dbt build from the repo root, streaming its output; returns (exit code, output tail)."""
-    env = {**os.environ, "STRATA_DUCKDB_PATH": str(settings.warehouse)}
+    env = dbt.dbt_environment(STRATA_DUCKDB_PATH=str(settings.warehouse))
     if not sys.stdout.isatty():
         env.setdefault("DBT_USE_COLORS", "false")
     command = dbt_command(settings)

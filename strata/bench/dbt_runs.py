@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -132,13 +131,12 @@ def dbt_command(
 
 def dbt_env(paths: Paths, settings: Settings) -> dict[str, str]:
     """Environment of the dbt process."""
-    return {
-        **os.environ,
-        "STRATA_DUCKDB_PATH": str(paths.warehouse),
-        "DBT_USE_COLORS": "false",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    return dbt.dbt_environment(
+        STRATA_DUCKDB_PATH=str(paths.warehouse),
+        DBT_USE_COLORS="false",
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         **settings.env(),
-    }
+    )
 
 
 def remove_duckdb_file(path: Path) -> None:

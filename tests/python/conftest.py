@@ -20,7 +20,12 @@ import pytest
 
 import strata
 from strata import generate
-from strata.dbt import EXCLUDE_UNIT_TESTS, dbt_args
+from strata.dbt import EXCLUDE_UNIT_TESTS, NUMPY_IMPORT_ENV, dbt_args
+
+# dbt runs in this process: set what numpy 2.2 would set and unset while a Python model imports
+# it in one of dbt's threads (strata.dbt.NUMPY_IMPORT_ENV).
+for _name, _value in NUMPY_IMPORT_ENV.items():
+    os.environ.setdefault(_name, _value)
 
 # The test modules import `oracle`, `compare` and this file's helpers as plain modules; make
 # that work whatever pytest's import mode is.

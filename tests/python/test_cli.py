@@ -289,6 +289,50 @@ def test_dbt_args():
     assert dbt.dbt_args(["build"]) == ["build", "--profiles-dir", "profiles"]
 
 
+# What numpy 2.2 (Python 3.10's) does while it is imported, with a dbt thread logging beside it.
+NUMPY_2_2_IMPORT_BESIDE_A_LOGGING_THREAD = """
+import os, threading
+failures = []
+done = threading.Event()
+def log_like_dbt():
+    while not done.is_set():
+        try:
+            [value for key, value in os.environ.items()]
+        except (KeyError, RuntimeError) as error:
+            failures.append(repr(error))
+            return
+threading.Thread(target=log_like_dbt).start()
+for _ in range(20000):
+    added = []
+    for key in ["OPENBLAS_MAIN_FREE", "GOTOBLAS_MAIN_FREE"]:
+        if key not in os.environ:
+            os.environ[key] = "1"
+            added.append(key)
+    for key in added:
+        del os.environ[key]
+done.set()
+print(failures)
+"""
+
+
+def test_dbt_environment_keeps_numpy_2_2_from_changing_it(monkeypatch):
+    """strata runs dbt with OPENBLAS_MAIN_FREE set, so numpy 2.2 does not set and delete it
+    under dbt's logging threads (the 3.10 demo once failed a model with KeyError on it)."""
+    for name in dbt.NUMPY_IMPORT_ENV:  # set by the Makefile and conftest: test the defaults
+        monkeypatch.delenv(name, raising=False)
+    environment = dbt.dbt_environment(STRATA_X="1")
+    assert environment["STRATA_X"] == "1"
+    completed = subprocess.run(
+        [sys.executable, "-c", NUMPY_2_2_IMPORT_BESIDE_A_LOGGING_THREAD],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert completed.stdout.strip() == "[]"
+    assert dbt.dbt_environment(OPENBLAS_MAIN_FREE="0")["OPENBLAS_MAIN_FREE"] == "0"
+
+
 def test_dbt_executable_is_the_venvs_else_on_path(monkeypatch, tmp_path):
     assert dbt.dbt_executable() == str(Path(sys.executable).parent / "dbt")
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))  # no dbt beside it
