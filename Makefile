@@ -26,7 +26,7 @@ unexport PYTHONDONTWRITEBYTECODE
 export OPENBLAS_MAIN_FREE ?= 1
 export GOTOBLAS_MAIN_FREE ?= 1
 
-.PHONY: help install demo data build summary refresh bench docs docs-build bi bi-install bi-export bi-lock test-bi test pytest lint lint-sql lint-python lock clean
+.PHONY: help install demo data build summary refresh bench docs docs-build bi bi-install bi-export bi-lock test-bi test-engines test pytest lint lint-sql lint-python lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}' | \
@@ -116,6 +116,9 @@ bi-lock: ## Re-pin bi/lock-py3.11.txt from bi/requirements.in (needs python3.11)
 test-bi: install bi-install ## The dashboard's browser test (tests/python/test_bi.py; its own CI step, see README)
 	STRATA_REQUIRE_BI=1 $(BIN)/pytest -q -ra tests/python/test_bi.py
 
+test-engines: install ## The marts built on PostgreSQL (a server the test starts) against DuckDB's (its own CI step)
+	STRATA_REQUIRE_ENGINES=1 $(BIN)/pytest -q -ra --durations=5 tests/python/test_engines.py
+
 bi-export: $(BI_INSTALLED) ## Write the dashboard as edited in Superset's UI back to bi/assets (review with git diff)
 	$(BI_VENV)/bin/python bi/strata_bi.py export --home $(BI_HOME)
 
@@ -123,7 +126,7 @@ bench: install ## Benchmark at scale vs a hand-written DuckDB baseline and panda
 	$(BIN)/strata bench $(BENCH_ARGS)
 
 pytest: install ## Run the pytest suite (dbt builds on test fixtures, compared with a Python oracle)
-	STRATA_TEST_DUCKDB15=$${STRATA_TEST_DUCKDB15:-1} $(BIN)/pytest -n 2 --dist loadgroup --no-loadscope-reorder --durations=15 --ignore=tests/python/test_bi.py tests/python
+	STRATA_TEST_DUCKDB15=$${STRATA_TEST_DUCKDB15:-1} $(BIN)/pytest -n 2 --dist loadgroup --no-loadscope-reorder --durations=15 --ignore=tests/python/test_bi.py --ignore=tests/python/test_engines.py tests/python
 
 lint-sql: install ## sqlfluff lint (dbt templater, in-memory target)
 	$(BIN)/sqlfluff lint

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from strata import engines
 from strata.dbt import DbtNotFound, dbt_command, dbt_environment
 from strata.project import REPO_ROOT, cwd_relative, repo_relative, warehouse_setting
 
@@ -31,6 +33,10 @@ NODE_DONE_EVENTS = {
     "LogTestResult": "tests",
 }
 SAY_LEVELS = {"warn", "error"}
+# Node statuses the progress line counts (PostgreSQL's models report what the database said,
+# e.g. "insert 0 12"; DuckDB's "ok").
+PROBLEM_STATUSES = {"error", "fail", "warn", "skipped", "runtime error"}
+SELECTION_OPTIONS = ("--select", "-s", "--exclude", "--selector")
 
 DESCRIPTION = (
     "dbt build (seeds, models, every test) into $STRATA_DUCKDB_PATH (default "
@@ -82,7 +88,7 @@ def summarise(
         if name in NODE_DONE_EVENTS:
             done[NODE_DONE_EVENTS[name]] += 1
             status = str(event.get("data", {}).get("status", "")).lower()
-            if status not in ("success", "pass", "ok", ""):
+            if status in PROBLEM_STATUSES:
                 statuses[status] += 1
             if show_progress:
                 print("\r" + progress_line(done, statuses), end="", flush=True)
@@ -99,35 +105,65 @@ def build_command(log_dir: Path, vars: str | None, passed: list[str]) -> list[st
     return dbt_command(["build"], log_path=log_dir, extra=extra)
 
 
-def run(args: argparse.Namespace) -> int:
-    log_dir = cwd_relative(args.log_dir)  # dbt runs in the repo root: give it an absolute path
-    log_dir.mkdir(parents=True, exist_ok=True)
-    warehouse = warehouse_setting()
-    repo_relative(warehouse).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        command = build_command(log_dir, args.vars, args.passed)
-    except DbtNotFound as error:
-        print(f"strata build: {error}", file=sys.stderr)
-        return 1
-    log_path = Path(args.log_dir) / "build.log"  # as given, for the messages
-    print(f"dbt build into {warehouse} (full log: {log_path})", flush=True)
-    started = time.monotonic()
-    with open(log_dir / "build.log", "w") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=REPO_ROOT,
-            env=dbt_environment(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert process.stdout is not None
-        done, statuses = summarise(process.stdout, sys.stdout.isatty(), log_file)
-        returncode = process.wait()
+def python_model_names() -> list[str]:
+    """The project's Python models (models/**/*.py; a model is named after its file)."""
+    return sorted(path.stem for path in (REPO_ROOT / "models").rglob("*.py"))
+
+
+def target_path_of(passed: list[str]) -> Path:
+    """Where dbt writes manifest.json: --target-path, else $DBT_TARGET_PATH, else target/."""
+    for index, argument in enumerate(passed):
+        if argument == "--target-path" and index + 1 < len(passed):
+            return repo_relative(passed[index + 1])
+        if argument.startswith("--target-path="):
+            return repo_relative(argument.split("=", 1)[1])
+    return repo_relative(os.environ.get("DBT_TARGET_PATH") or "target")
+
+
+def dbt_build(
+    command: list[str], log_file: TextIO, env: dict[str, str]
+) -> tuple[int, Counter, Counter]:
+    """Run one dbt build, its output summarised; returns (exit code, nodes done, statuses)."""
+    process = subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    done, statuses = summarise(process.stdout, sys.stdout.isatty(), log_file)
+    returncode = process.wait()
     if sys.stdout.isatty():
         print()
     else:
         print(progress_line(done, statuses))
+    return returncode, done, statuses
+
+
+def run(args: argparse.Namespace) -> int:
+    log_dir = cwd_relative(args.log_dir)  # dbt runs in the repo root: give it an absolute path
+    log_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = engines.engine_of_target(engines.target_of(args.passed))
+        command = build_command(log_dir, args.vars, args.passed)
+    except (DbtNotFound, ValueError) as error:
+        print(f"strata build: {error}", file=sys.stderr)
+        return 1
+    log_path = Path(args.log_dir) / "build.log"  # as given, for the messages
+    if engine == "duckdb":
+        warehouse = warehouse_setting()
+        repo_relative(warehouse).parent.mkdir(parents=True, exist_ok=True)
+        print(f"dbt build into {warehouse} (full log: {log_path})", flush=True)
+    else:
+        print(f"dbt build on {engine} (full log: {log_path})", flush=True)
+    started = time.monotonic()
+    with open(log_dir / "build.log", "w") as log_file:
+        if engine in engines.RUNS_PYTHON_MODELS:
+            returncode = dbt_build(command, log_file, dbt_environment())[0]
+        else:
+            returncode = build_around_python_models(command, args.passed, log_file)
     seconds = time.monotonic() - started
     if returncode == 0:
         print(f"Build passed in {seconds:.0f} s.")
@@ -136,3 +172,34 @@ def run(args: argparse.Namespace) -> int:
             f"Build FAILED (dbt exit {returncode}) after {seconds:.0f} s: see above and {log_path}."
         )
     return returncode
+
+
+def build_around_python_models(command: list[str], passed: list[str], log_file: TextIO) -> int:
+    """On an engine whose dbt adapter cannot run Python: build what is not downstream of a Python
+    model, run the Python models here (strata.engines), then build the rest."""
+    selecting = [
+        a for a in passed if a.split("=")[0] in ("--select", "-s", "--exclude", "--selector")
+    ]
+    if selecting:
+        print(
+            "strata build: on this engine it builds the whole project in two parts around the "
+            f"Python models; {selecting[0]} is not supported here (run dbt itself for a part "
+            "that has no Python model upstream).",
+            file=sys.stderr,
+        )
+        return 2
+    downstream = [f"{name}+" for name in python_model_names()]
+    print("  1/3 dbt build of what does not depend on a Python model", flush=True)
+    returncode = dbt_build([*command, "--exclude", *downstream], log_file, dbt_environment())[0]
+    if returncode != 0:
+        return returncode
+    print("  2/3 the Python models", flush=True)
+    try:
+        engines.run_python_models(target_path_of(passed) / "manifest.json")
+    except Exception as error:  # the model's own error, said once; dbt's builds are not run
+        print(f"  Python model failed: {type(error).__name__}: {error}", flush=True)
+        log_file.write(f"Python model failed: {type(error).__name__}: {error}\n")
+        return 1
+    print("  3/3 dbt build of the Python models' tables and what depends on them", flush=True)
+    environment = dbt_environment(STRATA_PYTHON_MODELS_RAN="yes")
+    return dbt_build([*command, "--select", *downstream], log_file, environment)[0]

@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "scheduled refresh: lock, dbt build, publish the marts for BI (docs/refresh.md)",
     ),
     "build": ("strata.build", "dbt build with a short progress view; dbt's log to build.log"),
+    "load-raw": (
+        "strata.load_raw",
+        "copy the raw files into PostgreSQL for the postgres target (README, Spark / PostgreSQL)",
+    ),
     "summary": ("strata.summary", "print the tier summary of a built warehouse (make demo's)"),
     "generate": (
         "strata.generate",

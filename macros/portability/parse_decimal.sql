@@ -26,3 +26,14 @@
             then try_cast(trim(cast({{ expression }} as varchar)) as {{ dbt.type_numeric() }})
     end
 {%- endmacro %}
+
+{#- PostgreSQL: text by the same rule; a native number (Parquet) rounded to 6 decimals. -#}
+{% macro postgres__strata_parse_decimal(expression) -%}
+    {%- set text = 'trim(cast(' ~ expression ~ ' as text))' -%}
+    cast(case
+        when pg_typeof({{ expression }}) not in ('text'::regtype, 'character varying'::regtype)
+            then {{ strata_postgres_function('strata_try_decimal') }}({{ text }})
+        when {{ text }} ~ '^[+-]?([0-9]+([.][0-9]{0,6})?|[.][0-9]{1,6})$'
+            then {{ strata_postgres_function('strata_try_decimal') }}({{ text }})
+    end as {{ dbt.type_numeric() }})
+{%- endmacro %}

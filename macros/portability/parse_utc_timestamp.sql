@@ -25,3 +25,17 @@
             then cast(try_cast(trim(cast({{ expression }} as varchar)) as timestamptz) as timestamp)
     end
 {%- endmacro %}
+
+{#- PostgreSQL: the same rule, whatever the session's time zone (strata_try_utc_timestamp,
+    macros/portability/postgres_functions.sql); a native date or timestamp as it is. -#}
+{% macro postgres__strata_parse_utc_timestamp(expression) -%}
+    {%- set text = 'trim(cast(' ~ expression ~ ' as text))' -%}
+    case
+        when pg_typeof({{ expression }}) in ('date'::regtype, 'timestamp'::regtype)
+            then cast({{ expression }} as timestamp)
+        when pg_typeof({{ expression }}) = 'timestamptz'::regtype
+            then {{ strata_postgres_function('strata_try_utc_timestamp') }}({{ text }})
+        when {{ text }} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$'
+            then {{ strata_postgres_function('strata_try_utc_timestamp') }}({{ text }})
+    end
+{%- endmacro %}

@@ -27,7 +27,7 @@
             {%- set select_sql -%}
                 select
                 {%- for column_name in spec.columns + spec.get('optional_columns', []) %}
-                    cast(null as varchar) as {{ column_name }}{{ ',' if not loop.last }}
+                    cast(null as {{ dbt.type_string() }}) as {{ column_name }}{{ ',' if not loop.last }}
                 {%- endfor %}
                 where false
             {%- endset -%}
@@ -41,8 +41,7 @@
                     ) }}
                 {%- endif -%}
             {%- endif -%}
-            {%- set found = run_query('describe select * from ' ~ reader.sql) -%}
-            {%- set found_columns = found.columns['column_name'].values() | map('lower') | list -%}
+            {%- set found_columns = run_query('select * from ' ~ reader.sql ~ ' limit 0').column_names | map('lower') | list -%}
             {%- set missing = spec.columns | reject('in', found_columns) | list -%}
             {%- if missing -%}
                 {{ exceptions.raise_compiler_error(
@@ -53,19 +52,45 @@
             {%- endif -%}
             {%- set selected = spec.columns | list -%}
             {%- for column_name in spec.get('optional_columns', []) -%}
-                {%- do selected.append(column_name if column_name in found_columns else 'cast(null as varchar) as ' ~ column_name) -%}
+                {%- do selected.append(column_name if column_name in found_columns else 'cast(null as ' ~ dbt.type_string() ~ ') as ' ~ column_name) -%}
             {%- endfor -%}
             {%- set select_sql -%}
                 select {{ selected | join(', ') }} from {{ reader.sql }}
             {%- endset -%}
         {%- endif -%}
-        {%- do run_query('create or replace view raw.' ~ table_name ~ ' as ' ~ select_sql) -%}
+        {%- do adapter.dispatch('strata_replace_raw_view', 'strata')(table_name, select_sql) -%}
     {%- endfor -%}
 {% endmacro %}
 
 
-{#- The file that holds a raw table and the table function that reads it, or none. -#}
+{#- The view raw.<table_name> over select_sql, replaced. -#}
+{% macro default__strata_replace_raw_view(table_name, select_sql) %}
+    {%- do run_query('create or replace view raw.' ~ table_name ~ ' as ' ~ select_sql) -%}
+{% endmacro %}
+
+{#- PostgreSQL replaces a view only with the same column types, and another load can change them
+    (a CSV file read as text where there was Parquet): then the old view and the staging views
+    over it are dropped (the build creates these again) and the new one takes its place. -#}
+{% macro postgres__strata_replace_raw_view(table_name, select_sql) %}
+    {%- set view = api.Relation.create(schema='raw', identifier=table_name, type='view') -%}
+    {%- set next = api.Relation.create(schema='raw', identifier=table_name ~ '__strata_next', type='view') -%}
+    {%- do run_query('drop view if exists ' ~ next ~ '; create view ' ~ next ~ ' as ' ~ select_sql) -%}
+    {%- set old_columns = adapter.get_columns_in_relation(view) -%}
+    {%- set new_columns = adapter.get_columns_in_relation(next) -%}
+    {%- if old_columns | map(attribute='data_type') | list == new_columns | map(attribute='data_type') | list -%}
+        {%- do run_query('drop view ' ~ next ~ '; create or replace view ' ~ view ~ ' as ' ~ select_sql) -%}
+    {%- else -%}
+        {%- do run_query('drop view if exists ' ~ view ~ ' cascade; alter view ' ~ next ~ ' rename to ' ~ table_name) -%}
+    {%- endif -%}
+{% endmacro %}
+
+{#- The file that holds a raw table and the relation (a DuckDB table function) that reads it, or
+    none. -#}
 {% macro strata_raw_reader(raw_path, table_name) %}
+    {{ return(adapter.dispatch('strata_raw_reader', 'strata')(raw_path, table_name)) }}
+{% endmacro %}
+
+{% macro duckdb__strata_raw_reader(raw_path, table_name) %}
     {%- for extension in ['parquet', 'csv'] -%}
         {%- set path = raw_path ~ '/' ~ table_name ~ '.' ~ extension -%}
         {%- set quoted = "'" ~ path.replace("'", "''") ~ "'" -%}
@@ -81,6 +106,40 @@
     {{ return(none) }}
 {% endmacro %}
 
+{#- PostgreSQL reads what `strata load-raw` copied into raw_files (strata/load_raw.py), which must
+    be the folder of raw_path. -#}
+{% macro postgres__strata_raw_reader(raw_path, table_name) %}
+    {%- set loads = strata_postgres_raw_loads() -%}
+    {%- set loaded_paths = loads | map(attribute='raw_path') | unique | list -%}
+    {%- if loaded_paths != [raw_path] -%}
+        {{ exceptions.raise_compiler_error(
+            "Strata: the raw files of " ~ raw_path ~ " are not loaded into this PostgreSQL database"
+            ~ (" (it holds " ~ loaded_paths | join(', ') ~ ")" if loaded_paths else "")
+            ~ ": run `strata load-raw --raw-path " ~ raw_path ~ "` first (README, 'Running on Spark / PostgreSQL')."
+        ) }}
+    {%- endif -%}
+    {%- for load in loads if load.table_name == table_name -%}
+        {{ return({'path': load.file_path, 'sql': 'raw_files.' ~ adapter.quote(table_name), 'fingerprint': load.fingerprint}) }}
+    {%- endfor -%}
+    {{ return(none) }}
+{% endmacro %}
+
+{#- The rows of raw_files.strata_raw_load (none when nothing was loaded), read once per run. -#}
+{% macro strata_postgres_raw_loads() %}
+    {%- set cache = graph.setdefault('strata_postgres_raw_loads', {}) -%}
+    {%- if invocation_id not in cache -%}
+        {%- set load_table = api.Relation.create(schema='raw_files', identifier='strata_raw_load', type='table') -%}
+        {%- set rows = [] -%}
+        {%- if adapter.get_relation(load_table.database, load_table.schema, load_table.identifier) is not none -%}
+            {%- for row in run_query('select raw_path, table_name, file_path, fingerprint from ' ~ load_table).rows -%}
+                {%- do rows.append({'raw_path': row['raw_path'], 'table_name': row['table_name'], 'file_path': row['file_path'], 'fingerprint': row['fingerprint']}) -%}
+            {%- endfor -%}
+        {%- endif -%}
+        {%- do cache.update({invocation_id: rows}) -%}
+    {%- endif -%}
+    {{ return(cache[invocation_id]) }}
+{% endmacro %}
+
 
 {#-
     A fingerprint of the bytes of a raw table's file (for the build inputs of the models that read
@@ -94,7 +153,7 @@
     {%- set key = invocation_id ~ ':' ~ table_name -%}
     {%- if key not in cache -%}
         {%- set reader = strata_raw_reader((var('raw_path') | string).rstrip('/'), table_name) -%}
-        {%- do cache.update({key: 'absent' if reader is none else adapter.dispatch('strata_file_fingerprint', 'strata')(reader.path)}) -%}
+        {%- do cache.update({key: 'absent' if reader is none else reader.get('fingerprint') or adapter.dispatch('strata_file_fingerprint', 'strata')(reader.path)}) -%}
     {%- endif -%}
     {{ return(cache[key]) }}
 {% endmacro %}

@@ -53,7 +53,7 @@
                 {{ strata_rejudged_raw_rows(staged_relation, key_column, timestamp_column) }}
             ) as rejudged_raw_rows
         {%- else %}
-            select * from {{ staged_relation }}
+            select * from {{ staged_relation }} as staged_rows
         {%- endif %}
 
     ),

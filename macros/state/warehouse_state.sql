@@ -362,7 +362,7 @@
     {%- endif -%}
     {%- set state_table = strata_state_relation() -%}
     {%- set verified_tests = strata_verified_tests_relation() -%}
-    {%- set statements = ['create schema if not exists ' ~ state_table.without_identifier()] -%}
+    {%- set statements = ['create schema if not exists ' ~ state_table.include(database=false, identifier=false)] -%}
     {#- A warehouse built by an earlier version of Strata: its state table has no
         recomputed_from, and its other bookkeeping tables are no longer used. Dropping them
         makes every incremental model rebuild in full once ("no record of its build inputs"). -#}

@@ -12,13 +12,14 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO_ROOT, strata_command
+from conftest import REPO_ROOT, parsed_manifest, strata_command
 
-from strata import build, cli, dbt, refresh
+from strata import build, cli, dbt, engines, refresh
 from strata.bench.datasets import generator_of
 from strata.sql import sql_identifier, sql_string
 
@@ -37,6 +38,7 @@ OPTIONS = {
         "--keep-versions",
     ],
     "build": ["--log-dir", "--vars"],
+    "load-raw": ["--raw-path"],
     "summary": ["--database"],
     "generate": ["--out", "--customers", "--months", "--end-date", "--seed", "--format"],
     "bench": [
@@ -206,6 +208,43 @@ def test_build_passes_vars_and_unknown_arguments_to_dbt(monkeypatch, tmp_path):
         "x+",
         "--full-refresh",
     ]
+
+
+def test_the_engine_of_a_build_is_its_targets_adapter(monkeypatch):
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    assert engines.target_of(["--vars", "{}", "--target", "postgres"]) == "postgres"
+    assert engines.target_of(["-t", "lint"]) == "lint"
+    assert engines.target_of(["--target=postgres"]) == "postgres"
+    assert engines.target_of([]) is None
+    assert engines.engine_of_target(None) == "duckdb"  # the profile's default target
+    assert engines.engine_of_target("postgres") == "postgres"
+    with pytest.raises(ValueError, match="no target 'spark'"):
+        engines.engine_of_target("spark")
+    assert build.python_model_names() == [
+        "int_customer_value_scored", "int_experiment_statistics", "int_value_model_fit"
+    ]  # fmt: skip
+
+
+def test_build_on_postgres_refuses_a_selection(tmp_path, capsys):
+    """strata build on PostgreSQL builds the whole project around the Python models."""
+    code = cli.main(["build", "--log-dir", str(tmp_path), "--target", "postgres", "-s", "x+"])
+    assert code == 2
+    assert "-s is not supported here" in capsys.readouterr().err
+
+
+def test_python_models_run_after_the_python_models_they_ref():
+    manifest = parsed_manifest(REPO_ROOT)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "manifest.json"
+        path.write_text(json.dumps(manifest.writable_manifest().to_dict()))
+        models = engines.python_models(path)
+    names = [model.name for model in models]
+    assert names.index("int_value_model_fit") < names.index("int_customer_value_scored")
+    scored = models[names.index("int_customer_value_scored")]
+    assert scored.refs["int_value_model_fit"] == ("intermediate", "int_value_model_fit")
+    assert set(scored.refs) == {
+        "int_value_model_fit", "int_value_model_settings", "int_customer_orders_summarised"
+    }  # fmt: skip
 
 
 def refresh_settings(monkeypatch, tmp_path, *args: str) -> refresh.Settings:

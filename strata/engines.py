@@ -1,0 +1,261 @@
+"""The engines other than DuckDB (README, "Running on Spark / PostgreSQL").
+
+dbt runs the project's SQL models on every engine. Its Python models (the value fits and the
+experiment statistics) run only where the adapter can run Python: DuckDB runs them in dbt's own
+process. On PostgreSQL, ``strata build`` runs them here, between two dbt builds
+(``run_python_models``): the first builds everything that is not downstream of a Python model;
+then each Python model's own ``model(dbt, session)`` runs unchanged on an in-memory DuckDB
+holding copies of the tables it refs, and its result replaces its table in PostgreSQL; then the
+second build builds the rest, with the Python models' tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from strata.project import REPO_ROOT
+
+#: The postgres target's connection: environment variable and default, as in
+#: profiles/profiles.yml (which reads the same variables).
+POSTGRES_CONNECTION_ENV = {
+    "host": ("STRATA_PG_HOST", "127.0.0.1"),
+    "port": ("STRATA_PG_PORT", "5432"),
+    "user": ("STRATA_PG_USER", "strata"),
+    "password": ("STRATA_PG_PASSWORD", ""),
+    "dbname": ("STRATA_PG_DATABASE", "strata"),
+}
+#: Engines whose dbt adapter runs the project's Python models itself.
+RUNS_PYTHON_MODELS = {"duckdb"}
+#: PostgreSQL column type (information_schema data_type) -> DuckDB type, for the copies the
+#: Python models read; numeric keeps its precision and scale.
+DUCKDB_TYPES = {
+    "text": "VARCHAR",
+    "character varying": "VARCHAR",
+    "boolean": "BOOLEAN",
+    "smallint": "SMALLINT",
+    "integer": "INTEGER",
+    "bigint": "BIGINT",
+    "real": "FLOAT",
+    "double precision": "DOUBLE",
+    "date": "DATE",
+    "timestamp without time zone": "TIMESTAMP",
+    "timestamp with time zone": "TIMESTAMPTZ",
+}
+#: Arrow type (str) of a Python model's result -> PostgreSQL type.
+POSTGRES_TYPES = {
+    "string": "text",
+    "large_string": "text",
+    "bool": "boolean",
+    "int32": "integer",
+    "int64": "bigint",
+    "double": "double precision",
+    "float": "real",
+    "date32[day]": "date",
+    "timestamp[us]": "timestamp",
+}
+
+
+def postgres_connection_settings() -> dict[str, str]:
+    return {
+        key: os.environ.get(env, default) for key, (env, default) in POSTGRES_CONNECTION_ENV.items()
+    }
+
+
+def postgres_connect():
+    import psycopg2
+
+    return psycopg2.connect(**postgres_connection_settings())
+
+
+def postgres_where() -> str:
+    settings = postgres_connection_settings()
+    return f"{settings['user']}@{settings['host']}:{settings['port']}/{settings['dbname']}"
+
+
+def target_of(dbt_arguments: Sequence[str]) -> str | None:
+    """The value of --target / -t among dbt's arguments, else $DBT_TARGET, else None."""
+    arguments = list(dbt_arguments)
+    for index, argument in enumerate(arguments):
+        if argument in ("--target", "-t") and index + 1 < len(arguments):
+            return arguments[index + 1]
+        if argument.startswith("--target="):
+            return argument.split("=", 1)[1]
+    return os.environ.get("DBT_TARGET")
+
+
+def engine_of_target(target: str | None, profiles_dir: Path = REPO_ROOT / "profiles") -> str:
+    """The adapter type of a target of profiles/profiles.yml (its default target for None)."""
+    import yaml
+
+    profile = yaml.safe_load((profiles_dir / "profiles.yml").read_text())["strata"]
+    name = target or profile["target"]
+    try:
+        return str(profile["outputs"][name]["type"])
+    except KeyError:
+        raise ValueError(f"no target {name!r} in {profiles_dir / 'profiles.yml'}") from None
+
+
+@dataclass(frozen=True)
+class PythonModel:
+    name: str
+    path: Path
+    schema: str
+    alias: str
+    refs: dict[str, tuple[str, str]]  # ref name -> (schema, table)
+
+
+def python_models(manifest_path: Path) -> list[PythonModel]:
+    """The enabled Python models of the manifest, each after the Python models it refs."""
+    manifest = json.loads(manifest_path.read_text())
+    nodes = manifest["nodes"]
+    found: dict[str, PythonModel] = {}
+    order: list[str] = []
+    for unique_id, node in nodes.items():
+        if node["resource_type"] != "model" or node.get("language") != "python":
+            continue
+        refs = {}
+        for parent_id in node["depends_on"]["nodes"]:
+            parent = nodes[parent_id]
+            refs[parent["name"]] = (parent["schema"], parent["alias"])
+        found[unique_id] = PythonModel(
+            node["name"],
+            REPO_ROOT / node["original_file_path"],
+            node["schema"],
+            node["alias"],
+            refs,
+        )
+
+    def visit(unique_id: str) -> None:
+        if unique_id in order:
+            return
+        for parent_id in nodes[unique_id]["depends_on"]["nodes"]:
+            if parent_id in found:
+                visit(parent_id)
+        order.append(unique_id)
+
+    for unique_id in sorted(found):
+        visit(unique_id)
+    return [found[unique_id] for unique_id in order]
+
+
+class _DbtObject:
+    """What a Python model's ``dbt`` argument offers here: ``ref``, on the DuckDB copies."""
+
+    def __init__(self, session, names: set[str]) -> None:
+        self._session = session
+        self._names = names
+
+    def ref(self, name: str, *args: Any, **kwargs: Any):
+        if args or kwargs or name not in self._names:
+            raise ValueError(f"ref({name!r}) is not among the model's dependencies")
+        return self._session.table(_quote(name))
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _duckdb_type(data_type: str, precision: int | None, scale: int | None) -> str:
+    if data_type == "numeric":
+        return f"DECIMAL({precision}, {scale})" if precision is not None else "DOUBLE"
+    try:
+        return DUCKDB_TYPES[data_type]
+    except KeyError:
+        raise ValueError(f"no DuckDB type for the PostgreSQL type {data_type}") from None
+
+
+def _copy_into_duckdb(cursor, session, name: str, schema: str, table: str, scratch: Path):
+    cursor.execute(
+        "select column_name, data_type, numeric_precision, numeric_scale "
+        "from information_schema.columns where table_schema = %s and table_name = %s "
+        "order by ordinal_position",
+        (schema, table),
+    )
+    columns = cursor.fetchall()
+    if not columns:
+        raise LookupError(f"{schema}.{table} does not exist: build the models upstream first")
+    csv_path = scratch / f"{name}.csv"
+    with open(csv_path, "w", encoding="utf-8") as out:
+        cursor.copy_expert(
+            f"copy (select * from {_quote(schema)}.{_quote(table)}) to stdout with (format csv)",
+            out,
+        )
+    types = {
+        column: _duckdb_type(kind, precision, scale) for column, kind, precision, scale in columns
+    }
+    if csv_path.stat().st_size == 0:  # read_csv needs a row
+        definition = ", ".join(f"{_quote(column)} {kind}" for column, kind in types.items())
+        session.execute(f"create table {_quote(name)} ({definition})")
+        return
+    spec = ", ".join(
+        f"{_sql_string(column)}: {_sql_string(kind)}" for column, kind in types.items()
+    )
+    session.execute(
+        f"create table {_quote(name)} as select * from read_csv(?, header = false, "
+        f"columns = {{{spec}}}, quote = '\"', escape = '\"', allow_quoted_nulls = false)",
+        [str(csv_path)],
+    )
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _postgres_type(arrow_type) -> str:
+    try:
+        return POSTGRES_TYPES[str(arrow_type)]
+    except KeyError:
+        raise ValueError(f"no PostgreSQL type for the Arrow type {arrow_type}") from None
+
+
+def _replace_table(cursor, session, result, schema: str, table: str, scratch: Path) -> int:
+    """Replace schema.table with the pyarrow table ``result`` (within the caller's transaction)."""
+    target = f"{_quote(schema)}.{_quote(table)}"
+    columns = ", ".join(
+        f"{_quote(field.name)} {_postgres_type(field.type)}" for field in result.schema
+    )
+    cursor.execute(f"create schema if not exists {_quote(schema)}")
+    cursor.execute(f"drop table if exists {target}")
+    cursor.execute(f"create table {target} ({columns})")
+    csv_path = scratch / f"{table}.result.csv"
+    session.register("strata_python_model_result", result)
+    session.execute(
+        f"copy strata_python_model_result to {_sql_string(str(csv_path))} (header false)"
+    )
+    session.unregister("strata_python_model_result")
+    with open(csv_path, encoding="utf-8") as data:
+        cursor.copy_expert(f"copy {target} from stdin with (format csv)", data)
+    return result.num_rows
+
+
+def run_python_models(manifest_path: Path, log=print) -> None:
+    """Run every Python model of the manifest on copies of its refs and write its table into
+    PostgreSQL, each model in its own transaction. Raises on the first failure."""
+    import duckdb
+
+    connection = postgres_connect()
+    try:
+        for model in python_models(manifest_path):
+            spec = importlib.util.spec_from_file_location(f"strata_model_{model.name}", model.path)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            session = duckdb.connect()
+            session.execute("set TimeZone = 'UTC'")
+            with tempfile.TemporaryDirectory() as folder, connection, connection.cursor() as cursor:
+                scratch = Path(folder)
+                for name, (schema, table) in model.refs.items():
+                    _copy_into_duckdb(cursor, session, name, schema, table, scratch)
+                result = module.model(_DbtObject(session, set(model.refs)), session)
+                rows = _replace_table(cursor, session, result, model.schema, model.alias, scratch)
+            session.close()
+            log(f"  Python model {model.name}: {rows} rows into {model.schema}.{model.alias}")
+    finally:
+        connection.close()

@@ -1,0 +1,397 @@
+"""The same project on PostgreSQL (issue 20; README "Running on Spark / PostgreSQL"): every
+mart built on PostgreSQL equals, row by row, the mart built on DuckDB from the same raw files,
+and the marts the oracle defines equal the oracle there too.
+
+`make test-engines` runs this module (its own CI step: it starts a PostgreSQL server, about
+4 minutes in all). It starts the server itself, from the PostgreSQL binaries of the machine, in
+a temporary folder on a free port, and stops it at the end; without them it is skipped, unless
+STRATA_REQUIRE_ENGINES=1 (set by make test-engines) makes that a failure.
+
+Datasets, each built on both engines with the same vars:
+- bad_input: test_bad_input.py's dirty CSV files, every kind of bad row (parsing, quarantine);
+- cdnow: the CDNOW sample (the value models' published fits; Python models on PostgreSQL);
+- incremental: test_incremental.py's day1 then day3 exports built incrementally on PostgreSQL
+  (late rows, a reused id, bad rows), against a full DuckDB build of day3.
+"""
+
+from __future__ import annotations
+
+import glob
+import math
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import oracle
+import pytest
+from compare import MART_COLUMNS, MART_KEYS, assert_rows_match
+from conftest import (
+    BUILD_DEPENDENT_COLUMNS,
+    BUILD_MODELS_ONLY,
+    EXCLUDE_UNIT_TESTS,
+    build_warehouse,
+    generate_data,
+    strata_command,
+)
+
+psycopg2 = pytest.importorskip("psycopg2")
+
+#: A decimal mart column may differ in its 6th decimal: PostgreSQL averages numeric values
+#: exactly, DuckDB through doubles, and both round the result to 6 decimals.
+DECIMAL_TOLERANCE = Decimal("0.000001")
+FLOAT_TOLERANCE = 1e-9
+
+
+# ------------------------------------------------------------------------- the server
+
+
+@dataclass(frozen=True)
+class Server:
+    port: int
+    bindir: Path
+
+    def environment(self, database: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "STRATA_PG_HOST": "127.0.0.1",
+            "STRATA_PG_PORT": str(self.port),
+            "STRATA_PG_USER": "strata",
+            "STRATA_PG_PASSWORD": "",
+            "STRATA_PG_DATABASE": database,
+        }
+
+    def connect(self, database: str):
+        return psycopg2.connect(
+            host="127.0.0.1", port=self.port, user="strata", password="", dbname=database
+        )
+
+    def create_database(self, name: str) -> str:
+        connection = self.connect("postgres")
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f"create database {name}")
+        connection.close()
+        return name
+
+
+def postgres_bindir() -> Path | None:
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(os.path.realpath(found)).parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    return Path(candidates[-1]).parent if candidates else None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    bindir = postgres_bindir()
+    if bindir is None:
+        if os.environ.get("STRATA_REQUIRE_ENGINES") == "1":
+            pytest.fail("PostgreSQL's pg_ctl / initdb are not installed")
+        pytest.skip("PostgreSQL's pg_ctl / initdb are not installed")
+    # not under pytest's temporary folder, which only root may enter
+    folder = Path(tempfile.mkdtemp(prefix="strata-postgres-"))
+    data, sockets = folder / "data", folder / "sockets"
+    sockets.mkdir()
+    # PostgreSQL refuses to run as root: as root, run it as the postgres user
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        prefix = ["runuser", "-u", "postgres", "--"]
+        for path in (folder, sockets):
+            shutil.chown(path, "postgres")
+    port = free_port()
+    subprocess.run(
+        [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "strata", "--auth=trust",
+         "-E", "UTF8", "--no-locale"],
+        check=True, capture_output=True, cwd=folder,
+    )  # fmt: skip
+    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", options,
+         "-l", str(folder / "server.log"), "-w", "start"],
+        check=True, capture_output=True, cwd=folder,
+    )  # fmt: skip
+    try:
+        yield Server(port, bindir)
+    finally:
+        subprocess.run(
+            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+            capture_output=True, cwd=folder,
+        )  # fmt: skip
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------- builds
+
+
+def strata(server: Server, database: str, *args: str) -> str:
+    """Run `strata <args>` against the database; its output, asserting it succeeded."""
+    completed = subprocess.run(
+        strata_command(*args),
+        env=server.environment(database),
+        capture_output=True,
+        text=True,
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, f"strata {' '.join(args)} failed:\n{output[-6000:]}"
+    return output
+
+
+def build_on_postgres(server, database, raw_dir: Path, vars: str, work: Path) -> str:
+    strata(server, database, "load-raw", "--raw-path", str(raw_dir))
+    return strata(
+        server, database, "build", "--log-dir", str(work / "logs"), "--target", "postgres",
+        "--target-path", str(work / "target"), "--vars", vars, *EXCLUDE_UNIT_TESTS,
+    )  # fmt: skip
+
+
+def duckdb_marts(path: Path) -> dict[str, tuple[list[str], list[tuple]]]:
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "order by table_name"
+            ).fetchall()
+        ]
+        marts = {}
+        for table in tables:
+            cursor = connection.execute(f"select * from marts.{table}")
+            marts[table] = ([d[0] for d in cursor.description], cursor.fetchall())
+        return marts
+    finally:
+        connection.close()
+
+
+def postgres_marts(server: Server, database: str) -> dict[str, tuple[list[str], list[tuple]]]:
+    connection = server.connect(database)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "order by table_name"
+            )
+            tables = [row[0] for row in cursor.fetchall()]
+            marts = {}
+            for table in tables:
+                cursor.execute(f"select * from marts.{table}")
+                marts[table] = ([d[0] for d in cursor.description], cursor.fetchall())
+        return marts
+    finally:
+        connection.close()
+
+
+def same_value(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, float) or isinstance(b, float):
+        return math.isclose(float(a), float(b), rel_tol=FLOAT_TOLERANCE, abs_tol=FLOAT_TOLERANCE)
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        return abs(Decimal(a) - Decimal(b)) <= DECIMAL_TOLERANCE
+    if isinstance(a, datetime) or isinstance(b, datetime):
+        return a == b
+    if isinstance(a, date) or isinstance(b, date):
+        return type(a) is type(b) and a == b
+    return type(a) is type(b) and a == b
+
+
+def sort_key(row: tuple) -> tuple:
+    """Rows in an order both engines agree on: floats rounded, None first."""
+    return tuple(
+        (0, "") if v is None else (1, f"{float(v):.6e}" if isinstance(v, float | Decimal) else v)
+        for v in row
+    )
+
+
+def assert_marts_equal_across_engines(duck: dict, postgres: dict) -> None:
+    assert sorted(postgres) == sorted(duck), "the two engines built different marts"
+    problems = []
+    for table in sorted(duck):
+        columns, duck_rows = duck[table]
+        pg_columns, pg_rows = postgres[table]
+        assert pg_columns == columns, f"marts.{table}: columns {pg_columns} on PostgreSQL"
+        kept = [i for i, c in enumerate(columns) if c not in BUILD_DEPENDENT_COLUMNS]
+        a = sorted((tuple(r[i] for i in kept) for r in duck_rows), key=sort_key)
+        b = sorted((tuple(r[i] for i in kept) for r in pg_rows), key=sort_key)
+        if len(a) != len(b):
+            problems.append(f"marts.{table}: {len(a)} rows on DuckDB, {len(b)} on PostgreSQL")
+            continue
+        for row_a, row_b in zip(a, b, strict=True):
+            if not all(same_value(x, y) for x, y in zip(row_a, row_b, strict=True)):
+                names = [columns[i] for i in kept]
+                problems.append(
+                    f"marts.{table}: first different row\n  DuckDB     "
+                    f"{dict(zip(names, row_a, strict=True))}\n  PostgreSQL "
+                    f"{dict(zip(names, row_b, strict=True))}"
+                )
+                break
+    assert not problems, "\n".join(problems)
+
+
+@dataclass(frozen=True)
+class Built:
+    duckdb_path: Path
+    database: str
+    output: str
+
+
+def build_both(server, tmp_path_factory, name: str, raw_dir: Path, vars: dict) -> Built:
+    import json
+
+    work = tmp_path_factory.mktemp(f"engines_{name}")
+    database = server.create_database(name)
+    output = build_on_postgres(server, database, raw_dir, json.dumps(vars), work)
+    path = build_warehouse(raw_dir, work / "duckdb", {**vars}, BUILD_MODELS_ONLY)
+    return Built(path, database, output)
+
+
+# ------------------------------------------------------------------------- datasets
+
+
+@pytest.fixture(scope="module")
+def bad_input(server, tmp_path_factory) -> Built:
+    import test_bad_input
+
+    raw_dir = test_bad_input.write_plain(
+        tmp_path_factory.mktemp("raw_bad_input"), test_bad_input.make_datasets().dirty
+    )
+    vars = {**test_bad_input.VARS, "raw_path": str(raw_dir)}
+    return build_both(server, tmp_path_factory, "bad_input", raw_dir, vars)
+
+
+@pytest.fixture(scope="module")
+def cdnow(server, tmp_path_factory) -> Built:
+    import test_value_model
+
+    raw_dir = test_value_model.write_raw_transactions(tmp_path_factory.mktemp("raw_cdnow"))
+    vars = {"as_of_date": test_value_model.AS_OF.isoformat(), "raw_path": str(raw_dir)}
+    return build_both(server, tmp_path_factory, "cdnow", raw_dir, vars)
+
+
+def test_bad_input_marts_equal_across_engines_and_the_oracle(server, bad_input):
+    import test_bad_input
+
+    marts = postgres_marts(server, bad_input.database)
+    assert_marts_equal_across_engines(duckdb_marts(bad_input.duckdb_path), marts)
+    # every kind of bad row is quarantined on PostgreSQL too (none crashed the build)
+    assert marts["fct_transactions_quarantined"][1], "the bad rows were quarantined"
+    datasets = test_bad_input.make_datasets()
+    expected = oracle.compute(
+        datasets.clean_transactions, as_of_date=test_bad_input.AS_OF, n_bins=5
+    )
+    for mart, rows in (
+        ("fct_customer_rfm", expected.customer_rfm),
+        ("fct_customer_tier_history", expected.tier_history),
+    ):
+        columns, values = marts[mart]
+        assert_rows_match(
+            [dict(zip(columns, row, strict=True)) for row in values],
+            rows,
+            MART_KEYS[mart],
+            f"PostgreSQL {mart} vs oracle",
+            columns=MART_COLUMNS[mart],
+        )
+
+
+def test_cdnow_marts_equal_across_engines_with_the_python_models(server, cdnow):
+    import test_value_model
+
+    assert "Python model int_value_model_fit" in cdnow.output
+    marts = postgres_marts(server, cdnow.database)
+    assert_marts_equal_across_engines(duckdb_marts(cdnow.duckdb_path), marts)
+    columns, rows = marts["rpt_value_model_fit"]
+    fit = {
+        (row["model"], row["parameter"]): row
+        for row in (dict(zip(columns, values, strict=True)) for values in rows)
+    }
+    for parameter, (published, places) in test_value_model.PUBLISHED_BG_NBD.items():
+        assert round(fit["bg_nbd", parameter]["estimate"], places) == published, parameter
+    for parameter, (published, places) in test_value_model.PUBLISHED_GAMMA_GAMMA.items():
+        assert round(fit["gamma_gamma", parameter]["estimate"], places) == published, parameter
+
+
+def test_incremental_build_on_postgres_equals_a_full_build(server, tmp_path_factory):
+    import test_incremental
+
+    base = tmp_path_factory.mktemp("engines_incremental")
+    source = generate_data(
+        base / "generated", customers=300, months=6, end_date="2025-06-30", seed=5, fmt="csv"
+    )
+    late = "{day} between date '2025-05-29' and date '2025-05-31'"
+    day1 = test_incremental.write_export(source, base / "day1", "2025-06-02", late, None)
+    day3 = test_incremental.write_export(
+        source, base / "day3", "2025-06-30", "false", test_incremental.REUSED_0625
+    )
+    work = base / "work"
+    work.mkdir()
+    database = server.create_database("incremental")
+    for export in (day1, day3):
+        raw = test_incremental.current_export(work, export)
+        build_on_postgres(server, database, raw, f'{{"raw_path": "{raw}"}}', work)
+    connection = server.connect(database)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select model_name from intermediate.strata_model_state as state where "
+            "run_started_at = (select max(run_started_at) from intermediate.strata_model_state) "
+            "and rebuilt_in_full"
+        )
+        rebuilt = [row[0] for row in cursor.fetchall()]
+    connection.close()
+    assert rebuilt == [], f"day3 was not an incremental run on PostgreSQL: {rebuilt}"
+    raw = test_incremental.current_export(work, day3)
+    full = build_warehouse(raw, base / "duckdb", {"raw_path": str(raw)}, BUILD_MODELS_ONLY)
+    assert_marts_equal_across_engines(duckdb_marts(full), postgres_marts(server, database))
+
+
+def test_plain_dbt_on_postgres_names_the_command_that_runs_python_models(server, cdnow):
+    """dbt alone cannot run the Python models on PostgreSQL: it stops with what to run."""
+    vars = f'{{"as_of_date": "1997-09-30", "raw_path": "{read_raw_path(server, cdnow)}"}}'
+    completed = subprocess.run(
+        [
+            str(Path(strata_command()[0]).parent / "dbt"), "build", "--profiles-dir", "profiles",
+            "--target", "postgres", "--select", "int_value_model_fit", "--vars", vars,
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=server.environment(cdnow.database),
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert completed.returncode != 0
+    assert "strata build --target postgres" in completed.stdout
+
+
+def read_raw_path(server: Server, built: Built) -> str:
+    connection = server.connect(built.database)
+    with connection.cursor() as cursor:
+        cursor.execute("select distinct raw_path from raw_files.strata_raw_load")
+        [(raw_path,)] = cursor.fetchall()
+    connection.close()
+    return raw_path
+
+
+def test_a_raw_path_that_was_not_loaded_stops_the_build(server, cdnow, tmp_path):
+    completed = subprocess.run(
+        strata_command(
+            "build", "--log-dir", str(tmp_path), "--target", "postgres",
+            "--target-path", str(tmp_path / "target"), "--vars", '{"raw_path": "/elsewhere"}',
+        ),
+        env=server.environment(cdnow.database),
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert completed.returncode != 0
+    assert "strata load-raw --raw-path /elsewhere" in completed.stdout, completed.stdout[-3000:]
