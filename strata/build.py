@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from strata import engines
-from strata.dbt import DbtNotFound, dbt_command, dbt_environment
+from strata.dbt import DbtNotFound, dbt_command, dbt_environment, start_dbt
 from strata.project import REPO_ROOT, cwd_relative, repo_relative, warehouse_setting
 
 DEFAULT_LOG_DIR = "warehouse/logs"
@@ -124,14 +123,7 @@ def dbt_build(
     command: list[str], log_file: TextIO, env: dict[str, str]
 ) -> tuple[int, Counter, Counter]:
     """Run one dbt build, its output summarised; returns (exit code, nodes done, statuses)."""
-    process = subprocess.Popen(
-        command,
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_dbt(command, env)
     assert process.stdout is not None
     done, statuses = summarise(process.stdout, sys.stdout.isatty(), log_file)
     returncode = process.wait()

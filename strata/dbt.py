@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from strata.project import REPO_ROOT
 from strata.times import from_iso
 
 RUN_RESULTS_FILE = "run_results.json"
@@ -51,6 +53,19 @@ def dbt_environment(**overrides: str) -> dict[str, str]:
     """The environment of a dbt process: this one's, ``NUMPY_IMPORT_ENV`` where it is not set,
     then ``overrides``."""
     return {**NUMPY_IMPORT_ENV, **os.environ, **overrides}
+
+
+def start_dbt(command: Sequence[str], env: dict[str, str], **options: Any) -> subprocess.Popen:
+    """dbt started in the repository root, its output and errors as text lines on stdout."""
+    return subprocess.Popen(
+        list(command),
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **options,
+    )
 
 
 def dbt_args(

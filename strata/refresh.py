@@ -50,7 +50,7 @@ import duckdb
 
 from strata import dbt
 from strata.dbt import TestCounts, count_tests, failed_nodes, read_run_results
-from strata.project import REPO_ROOT, cwd_relative, repo_relative, warehouse_setting
+from strata.project import cwd_relative, repo_relative, warehouse_setting
 from strata.sql import sql_identifier, sql_string
 from strata.times import from_iso, iso, utc_now
 
@@ -470,13 +470,9 @@ def run_dbt(settings: Settings) -> tuple[int, list[str]]:
     command = dbt_command(settings)
     log("running " + shlex.join(command[1:]))
     tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
-    process = subprocess.Popen(
+    process = dbt.start_dbt(
         command,
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        env,
         errors="replace",
         preexec_fn=_die_with_parent,  # the refresh is single-threaded
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import glob
 import math
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -89,6 +90,14 @@ def postgres_bindir() -> Path | None:
     return Path(candidates[-1]).parent if candidates else None
 
 
+def user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -98,10 +107,15 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server():
     bindir = postgres_bindir()
+    missing = None
     if bindir is None:
+        missing = "PostgreSQL's pg_ctl / initdb are not installed"
+    elif os.geteuid() == 0 and not user_exists("postgres"):
+        missing = "PostgreSQL refuses to run as root, and there is no postgres user to run it as"
+    if missing is not None:
         if os.environ.get("STRATA_REQUIRE_ENGINES") == "1":
-            pytest.fail("PostgreSQL's pg_ctl / initdb are not installed")
-        pytest.skip("PostgreSQL's pg_ctl / initdb are not installed")
+            pytest.fail(missing)
+        pytest.skip(missing)
     # not under pytest's temporary folder, which only root may enter
     folder = Path(tempfile.mkdtemp(prefix="strata-postgres-"))
     data, sockets = folder / "data", folder / "sockets"
@@ -158,41 +172,31 @@ def build_on_postgres(server, database, raw_dir: Path, vars: str, work: Path) ->
     )  # fmt: skip
 
 
-def duckdb_marts(path: Path) -> dict[str, tuple[list[str], list[tuple]]]:
-    connection = duckdb.connect(str(path), read_only=True)
+def marts_of(connection) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Every table of schema marts: its columns and rows (a DB-API connection of either engine)."""
+    cursor = connection.cursor()
     try:
-        tables = [
-            row[0]
-            for row in connection.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' "
-                "order by table_name"
-            ).fetchall()
-        ]
+        cursor.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "order by table_name"
+        )
         marts = {}
-        for table in tables:
-            cursor = connection.execute(f"select * from marts.{table}")
-            marts[table] = ([d[0] for d in cursor.description], cursor.fetchall())
+        for (table,) in cursor.fetchall():
+            cursor.execute(f"select * from marts.{table}")
+            rows = cursor.fetchall()
+            marts[table] = ([d[0] for d in cursor.description], rows)
         return marts
     finally:
+        cursor.close()
         connection.close()
+
+
+def duckdb_marts(path: Path) -> dict[str, tuple[list[str], list[tuple]]]:
+    return marts_of(duckdb.connect(str(path), read_only=True))
 
 
 def postgres_marts(server: Server, database: str) -> dict[str, tuple[list[str], list[tuple]]]:
-    connection = server.connect(database)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' "
-                "order by table_name"
-            )
-            tables = [row[0] for row in cursor.fetchall()]
-            marts = {}
-            for table in tables:
-                cursor.execute(f"select * from marts.{table}")
-                marts[table] = ([d[0] for d in cursor.description], cursor.fetchall())
-        return marts
-    finally:
-        connection.close()
+    return marts_of(server.connect(database))
 
 
 def same_value(a, b) -> bool:
