@@ -8,6 +8,10 @@
     full here) stops the run here, before any model is built, with one message naming the file.
     A missing optional table becomes an empty view with the contract columns; a missing optional
     column (optional_columns) a column of nulls.
+
+    PostgreSQL cannot read the files: there the views read the tables raw_files.<table> that
+    `strata load-raw` copied from the folder raw_path (strata/load_raw.py), and a raw_path that
+    was not loaded stops the run here (postgres__strata_raw_reader).
 -#}
 {% macro register_raw_tables() %}
     {%- if not execute -%}
