@@ -22,3 +22,8 @@
         else nullif(trim({{ text }}, ' ' || chr(9) || chr(10) || chr(13) || chr(160)), '')
     end
 {%- endmacro %}
+
+{#- PostgreSQL: trim() removes spaces only; btrim() with the same characters as DuckDB's. -#}
+{% macro postgres__strata_clean_text(expression) -%}
+    nullif(btrim(cast({{ expression }} as text), ' ' || chr(9) || chr(10) || chr(13) || chr(160)), '')
+{%- endmacro %}
