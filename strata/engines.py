@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from strata.project import REPO_ROOT
+from strata.sql import sql_identifier, sql_string
 
 #: The postgres target's connection: environment variable and default, as in
 #: profiles/profiles.yml (which reads the same variables).
@@ -155,11 +156,7 @@ class _DbtObject:
     def ref(self, name: str, *args: Any, **kwargs: Any):
         if args or kwargs or name not in self._names:
             raise ValueError(f"ref({name!r}) is not among the model's dependencies")
-        return self._session.table(_quote(name))
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+        return self._session.table(sql_identifier(name))
 
 
 def _duckdb_type(data_type: str, precision: int | None, scale: int | None) -> str:
@@ -183,29 +180,21 @@ def _copy_into_duckdb(cursor, session, name: str, schema: str, table: str, scrat
         raise LookupError(f"{schema}.{table} does not exist: build the models upstream first")
     csv_path = scratch / f"{name}.csv"
     with open(csv_path, "w", encoding="utf-8") as out:
-        cursor.copy_expert(
-            f"copy (select * from {_quote(schema)}.{_quote(table)}) to stdout with (format csv)",
-            out,
-        )
+        relation = f"{sql_identifier(schema)}.{sql_identifier(table)}"
+        cursor.copy_expert(f"copy (select * from {relation}) to stdout with (format csv)", out)
     types = {
         column: _duckdb_type(kind, precision, scale) for column, kind, precision, scale in columns
     }
     if csv_path.stat().st_size == 0:  # read_csv needs a row
-        definition = ", ".join(f"{_quote(column)} {kind}" for column, kind in types.items())
-        session.execute(f"create table {_quote(name)} ({definition})")
+        definition = ", ".join(f"{sql_identifier(column)} {kind}" for column, kind in types.items())
+        session.execute(f"create table {sql_identifier(name)} ({definition})")
         return
-    spec = ", ".join(
-        f"{_sql_string(column)}: {_sql_string(kind)}" for column, kind in types.items()
-    )
+    spec = ", ".join(f"{sql_string(column)}: {sql_string(kind)}" for column, kind in types.items())
     session.execute(
-        f"create table {_quote(name)} as select * from read_csv(?, header = false, "
+        f"create table {sql_identifier(name)} as select * from read_csv(?, header = false, "
         f"columns = {{{spec}}}, quote = '\"', escape = '\"', allow_quoted_nulls = false)",
         [str(csv_path)],
     )
-
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _postgres_type(arrow_type) -> str:
@@ -217,17 +206,17 @@ def _postgres_type(arrow_type) -> str:
 
 def _replace_table(cursor, session, result, schema: str, table: str, scratch: Path) -> int:
     """Replace schema.table with the pyarrow table ``result`` (within the caller's transaction)."""
-    target = f"{_quote(schema)}.{_quote(table)}"
+    target = f"{sql_identifier(schema)}.{sql_identifier(table)}"
     columns = ", ".join(
-        f"{_quote(field.name)} {_postgres_type(field.type)}" for field in result.schema
+        f"{sql_identifier(field.name)} {_postgres_type(field.type)}" for field in result.schema
     )
-    cursor.execute(f"create schema if not exists {_quote(schema)}")
+    cursor.execute(f"create schema if not exists {sql_identifier(schema)}")
     cursor.execute(f"drop table if exists {target}")
     cursor.execute(f"create table {target} ({columns})")
     csv_path = scratch / f"{table}.result.csv"
     session.register("strata_python_model_result", result)
     session.execute(
-        f"copy strata_python_model_result to {_sql_string(str(csv_path))} (header false)"
+        f"copy strata_python_model_result to {sql_string(str(csv_path))} (header false)"
     )
     session.unregister("strata_python_model_result")
     with open(csv_path, encoding="utf-8") as data:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from strata import engines
 from strata.project import repo_relative
-from strata.sql import sql_string
+from strata.sql import sql_identifier, sql_string
 
 RAW_FILES_SCHEMA = "raw_files"
 LOAD_TABLE = "strata_raw_load"
@@ -111,10 +111,6 @@ def postgres_type(duckdb_type: str) -> str:
     return POSTGRES_TYPES.get(name, "text")
 
 
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def load(raw_path: str, folder: Path, connection) -> list[tuple[str, int]]:
     """Replace raw_files with the folder's files in one transaction; returns (table, rows)."""
     import duckdb
@@ -135,19 +131,19 @@ def load(raw_path: str, folder: Path, connection) -> list[tuple[str, int]]:
         )
         for raw in files:
             columns = reader.execute(f"describe select * from {raw.reader}").fetchall()
-            table = f"{RAW_FILES_SCHEMA}.{quote_identifier(raw.table)}"
+            table = f"{RAW_FILES_SCHEMA}.{sql_identifier(raw.table)}"
             cursor.execute(
                 f"create table {table} ("
                 + ", ".join(
-                    f"{quote_identifier(name.lower())} {postgres_type(kind)}"
+                    f"{sql_identifier(name.lower())} {postgres_type(kind)}"
                     for name, kind, *_ in columns
                 )
                 + ")"
             )
             selected = ", ".join(
-                quote_identifier(name)
+                sql_identifier(name)
                 if postgres_type(kind) != "text" or kind.upper() == "VARCHAR"
-                else f"cast({quote_identifier(name)} as varchar)"
+                else f"cast({sql_identifier(name)} as varchar)"
                 for name, kind, *_ in columns
             )
             csv_path = Path(scratch) / f"{raw.table}.csv"
