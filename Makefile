@@ -26,7 +26,7 @@ unexport PYTHONDONTWRITEBYTECODE
 export OPENBLAS_MAIN_FREE ?= 1
 export GOTOBLAS_MAIN_FREE ?= 1
 
-.PHONY: help install demo data build summary refresh bench docs docs-build bi bi-install bi-export bi-lock test-bi test-engines test pytest lint lint-sql lint-python lock clean
+.PHONY: help install demo data build summary refresh bench docs docs-build bi bi-install bi-export bi-lock test-bi install-spark test-engines test pytest lint lint-sql lint-python lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}' | \
@@ -116,7 +116,14 @@ bi-lock: ## Re-pin bi/lock-py3.11.txt from bi/requirements.in (needs python3.11)
 test-bi: install bi-install ## The dashboard's browser test (tests/python/test_bi.py; its own CI step, see README)
 	STRATA_REQUIRE_BI=1 $(BIN)/pytest -q -ra tests/python/test_bi.py
 
-test-engines: install ## The marts built on PostgreSQL (a server the test starts) against DuckDB's (its own CI step)
+SPARK_INSTALLED := $(VENV)/.installed-spark
+$(SPARK_INSTALLED): $(INSTALLED) requirements/spark.txt
+	$(BIN)/python -m pip install --quiet --no-compile --no-deps -r requirements/spark.txt
+	touch $@
+
+install-spark: $(SPARK_INSTALLED) ## Add pyspark and dbt-spark to the venv, for the spark target (needs Java 17)
+
+test-engines: install-spark ## The marts built on PostgreSQL (a server the test starts) and Spark against DuckDB's (its own CI step)
 	STRATA_REQUIRE_ENGINES=1 $(BIN)/pytest -q -ra --durations=5 tests/python/test_engines.py
 
 bi-export: $(BI_INSTALLED) ## Write the dashboard as edited in Superset's UI back to bi/assets (review with git diff)

@@ -11,6 +11,7 @@ warehouse/logs); the terminal gets one progress line, every warning or error in 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -139,9 +140,18 @@ def run(args: argparse.Namespace) -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     try:
         engine = engines.engine_of_target(engines.target_of(args.passed))
+        if engine == "spark":  # before building: the Python models need a local session
+            engines.spark_session_settings(engines.target_of(args.passed))
         command = build_command(log_dir, args.vars, args.passed)
     except (DbtNotFound, ValueError) as error:
         print(f"strata build: {error}", file=sys.stderr)
+        return 1
+    if engine == "spark" and importlib.util.find_spec("pyspark") is None:
+        print(
+            "strata build: the spark target needs pyspark and dbt-spark: run make install-spark "
+            "(README, 'Running on Spark / PostgreSQL').",
+            file=sys.stderr,
+        )
         return 1
     log_path = Path(args.log_dir) / "build.log"  # as given, for the messages
     if engine == "duckdb":
@@ -187,7 +197,9 @@ def build_around_python_models(command: list[str], passed: list[str], log_file: 
         return returncode
     print("  2/3 the Python models", flush=True)
     try:
-        engines.run_python_models(target_path_of(passed) / "manifest.json")
+        engines.run_python_models(
+            target_path_of(passed) / "manifest.json", engines.target_of(passed)
+        )
     except Exception as error:  # the model's own error, said once; dbt's builds are not run
         print(f"  Python model failed: {type(error).__name__}: {error}", flush=True)
         log_file.write(f"Python model failed: {type(error).__name__}: {error}\n")

@@ -2,11 +2,13 @@
 
 dbt runs the project's SQL models on every engine. Its Python models (the value fits and the
 experiment statistics) run only where the adapter can run Python: DuckDB runs them in dbt's own
-process. On PostgreSQL, ``strata build`` runs them here, between two dbt builds
+process. On PostgreSQL and Spark, ``strata build`` runs them here, between two dbt builds
 (``run_python_models``): the first builds everything that is not downstream of a Python model;
 then each Python model's own ``model(dbt, session)`` runs unchanged on an in-memory DuckDB
-holding copies of the tables it refs, and its result replaces its table in PostgreSQL; then the
-second build builds the rest, with the Python models' tests.
+holding copies of the tables it refs, and its result replaces its table in the engine; then the
+second build builds the rest, with the Python models' tests. On Spark that step opens its own
+local Spark session on the target's warehouse and catalog (dbt's has ended by then: the embedded
+catalog takes one process at a time).
 """
 
 from __future__ import annotations
@@ -224,27 +226,157 @@ def _replace_table(cursor, session, result, schema: str, table: str, scratch: Pa
     return result.num_rows
 
 
-def run_python_models(manifest_path: Path, log=print) -> None:
+def run_python_models(manifest_path: Path, target: str | None = None, log=print) -> None:
     """Run every Python model of the manifest on copies of its refs and write its table into
-    PostgreSQL, each model in its own transaction. Raises on the first failure."""
+    the target's engine (PostgreSQL or Spark). Raises on the first failure."""
+    engine = engine_of_target(target)
+    # dbt runs in the repository root: relative paths of the profile (the Spark warehouse) are
+    # relative to it here too.
+    previous_directory = Path.cwd()
+    os.chdir(REPO_ROOT)
+    try:
+        tables = _SparkTables(target) if engine == "spark" else _PostgresTables()
+        try:
+            for model in python_models(manifest_path):
+                rows = tables.run(model)
+                log(f"  Python model {model.name}: {rows} rows into {model.schema}.{model.alias}")
+        finally:
+            tables.close()
+    finally:
+        os.chdir(previous_directory)
+
+
+def _run_model(model: PythonModel, session):
+    """The model's own ``model(dbt, session)`` on the DuckDB session holding copies of its refs."""
+    spec = importlib.util.spec_from_file_location(f"strata_model_{model.name}", model.path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.model(_DbtObject(session, set(model.refs)), session)
+
+
+def _duckdb_session():
     import duckdb
 
-    connection = postgres_connect()
-    try:
-        for model in python_models(manifest_path):
-            spec = importlib.util.spec_from_file_location(f"strata_model_{model.name}", model.path)
-            assert spec is not None and spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            session = duckdb.connect()
-            session.execute("set TimeZone = 'UTC'")
-            with tempfile.TemporaryDirectory() as folder, connection, connection.cursor() as cursor:
+    session = duckdb.connect()
+    session.execute("set TimeZone = 'UTC'")
+    return session
+
+
+class _PostgresTables:
+    """Each model in its own PostgreSQL transaction: the refs copied out through CSV, the result
+    copied in."""
+
+    def __init__(self) -> None:
+        self.connection = postgres_connect()
+
+    def run(self, model: PythonModel) -> int:
+        session = _duckdb_session()
+        try:
+            with (
+                tempfile.TemporaryDirectory() as folder,
+                self.connection,
+                self.connection.cursor() as cursor,
+            ):
                 scratch = Path(folder)
                 for name, (schema, table) in model.refs.items():
                     _copy_into_duckdb(cursor, session, name, schema, table, scratch)
-                result = module.model(_DbtObject(session, set(model.refs)), session)
-                rows = _replace_table(cursor, session, result, model.schema, model.alias, scratch)
+                result = _run_model(model, session)
+                return _replace_table(cursor, session, result, model.schema, model.alias, scratch)
+        finally:
             session.close()
-            log(f"  Python model {model.name}: {rows} rows into {model.schema}.{model.alias}")
-    finally:
-        connection.close()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class _SparkTables:
+    """The target's Spark session: the refs read as Arrow, the result written as a Parquet table
+    (dropped and written again, as dbt-spark writes a table on plain Parquet)."""
+
+    def __init__(self, target: str | None) -> None:
+        import warnings
+
+        # pyspark 4.3 warns that it does not support pandas 3, which is not used here
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            from pyspark.sql import SparkSession
+
+            builder = SparkSession.builder.enableHiveSupport()
+            for key, value in spark_session_settings(target).items():
+                builder = builder.config(key, value)
+            self.spark = builder.getOrCreate()
+
+    def run(self, model: PythonModel) -> int:
+        import pyarrow as pa
+
+        session = _duckdb_session()
+        try:
+            for name, (schema, table) in model.refs.items():
+                relation = f"{_spark_identifier(schema)}.{_spark_identifier(table)}"
+                data = self.spark.table(relation).toArrow()
+                # Spark's timestamps arrive zoned (UTC); the models read naive UTC timestamps, as
+                # dbt-duckdb gives them.
+                fields = [
+                    pa.field(field.name, pa.timestamp("us"))
+                    if pa.types.is_timestamp(field.type)
+                    else field
+                    for field in data.schema
+                ]
+                session.register("strata_ref_arrow", data.cast(pa.schema(fields)))
+                session.execute(
+                    f"create table {sql_identifier(name)} as select * from strata_ref_arrow"
+                )
+                session.unregister("strata_ref_arrow")
+            result = _run_model(model, session)
+        finally:
+            session.close()
+        target = f"{_spark_identifier(model.schema)}.{_spark_identifier(model.alias)}"
+        if not self.spark.catalog.databaseExists(model.schema):
+            self.spark.sql(f"create schema {_spark_identifier(model.schema)}")
+        self.spark.sql(f"drop table if exists {target}")
+        self.spark.createDataFrame(result).write.format("parquet").saveAsTable(target)
+        return result.num_rows
+
+    def close(self) -> None:
+        """Stop the session and its JVM: the embedded catalog is free for dbt's next build only
+        once the JVM that opened it has exited."""
+        from pyspark import SparkContext
+
+        gateway = SparkContext._gateway
+        self.spark.stop()
+        if gateway is not None:
+            gateway.shutdown()
+            gateway.proc.terminate()
+            gateway.proc.wait()
+            SparkContext._gateway = None
+            SparkContext._jvm = None
+
+
+def _spark_identifier(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def spark_session_settings(target: str | None) -> dict[str, str]:
+    """The Spark settings of a spark target of profiles/profiles.yml (its server_side_parameters,
+    their env_var() calls rendered), with ANSI mode off as dbt-spark sets it."""
+    import jinja2
+    import yaml
+
+    output = yaml.safe_load((REPO_ROOT / "profiles" / "profiles.yml").read_text())["strata"][
+        "outputs"
+    ][target or "spark"]
+    if output.get("method") != "session":
+        raise ValueError(
+            f"the Python models run on Spark only for a target with method: session; target "
+            f"{target!r} has method {output.get('method')!r} (README, 'Running on Spark / "
+            "PostgreSQL')"
+        )
+    environment = jinja2.Environment()
+    environment.globals["env_var"] = lambda name, default=None: os.environ.get(name, default)
+    settings = {
+        str(key): environment.from_string(str(value)).render()
+        for key, value in output.get("server_side_parameters", {}).items()
+    }
+    settings["spark.sql.ansi.enabled"] = "false"
+    return settings

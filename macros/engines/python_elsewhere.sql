@@ -1,7 +1,7 @@
 {#-
     The materialization of the project's Python models on engines whose dbt adapter cannot run
-    Python (PostgreSQL): `strata build` runs the model itself between two dbt builds and writes
-    its table (strata/engines.py). Here dbt only checks that it did in this build, by the
+    Python here (PostgreSQL, Spark): `strata build` runs the model itself between two dbt builds
+    and writes its table (strata/engines.py). Here dbt only checks that it did in this build, by the
     environment variable strata sets for the second build, and that the table is there.
     dbt_project.yml chooses it by target type.
 -#}

@@ -28,7 +28,7 @@
     (SQL by hand) are found only by `dbt test`, which always checks whole tables.
 -#}
 {% macro strata_record_verified_tests(results) %}
-    {%- if not execute or strata_is_empty_run() -%}
+    {%- if not execute or strata_is_empty_run() or not strata_builds_incrementally() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set verified_tests = strata_verified_tests_relation() -%}
@@ -49,7 +49,7 @@
 {% endmacro %}
 
 {% macro strata_tested_from(relation, combination_of_columns, date_column) %}
-    {%- if not execute or flags.WHICH != 'build' or strata_is_empty_run() -%}
+    {%- if not execute or flags.WHICH != 'build' or strata_is_empty_run() or not strata_builds_incrementally() -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set test_key = strata_test_key(relation.identifier, combination_of_columns, date_column) -%}

@@ -27,3 +27,8 @@
 {% macro postgres__strata_clean_text(expression) -%}
     nullif(btrim(cast({{ expression }} as text), ' ' || chr(9) || chr(10) || chr(13) || chr(160)), '')
 {%- endmacro %}
+
+{#- Spark: trim() with the same characters as DuckDB's (chr(160) is the no-break space). -#}
+{% macro spark__strata_clean_text(expression) -%}
+    nullif(trim(both concat(' ', chr(9), chr(10), chr(13), chr(160)) from cast({{ expression }} as string)), '')
+{%- endmacro %}

@@ -37,3 +37,15 @@
             then {{ strata_postgres_function('strata_try_decimal') }}({{ text }})
     end as {{ dbt.type_numeric() }})
 {%- endmacro %}
+
+{#- Spark (dbt-spark turns ANSI mode off: a cast that fails or overflows gives null): text by the
+    same rule; a native number rounded to 6 decimals. -#}
+{% macro spark__strata_parse_decimal(expression) -%}
+    {%- set text = 'trim(cast(' ~ expression ~ ' as string))' -%}
+    case
+        when typeof({{ expression }}) <> 'string'
+            then cast({{ expression }} as {{ dbt.type_numeric() }})
+        when {{ text }} rlike '^[+-]?([0-9]+([.][0-9]{0,6})?|[.][0-9]{1,6})$'
+            then cast({{ text }} as {{ dbt.type_numeric() }})
+    end
+{%- endmacro %}

@@ -39,3 +39,16 @@
             then {{ strata_postgres_function('strata_try_utc_timestamp') }}({{ text }})
     end
 {%- endmacro %}
+
+{#- Spark: the same rule (its cast reads the forms the pattern lets through, offsets included, in
+    the session's time zone, UTC; an impossible date gives null); a native date or timestamp as
+    it is. -#}
+{% macro spark__strata_parse_utc_timestamp(expression) -%}
+    {%- set text = 'trim(cast(' ~ expression ~ ' as string))' -%}
+    case
+        when typeof({{ expression }}) in ('date', 'timestamp', 'timestamp_ntz')
+            then cast({{ expression }} as timestamp)
+        when {{ text }} rlike '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$'
+            then cast({{ text }} as timestamp)
+    end
+{%- endmacro %}

@@ -110,6 +110,55 @@
     {{ return(none) }}
 {% endmacro %}
 
+{#- Spark reads the files through external tables raw.<table>__file (dropping one leaves its
+    file alone). The folder is listed with the binaryFile source, without reading the bytes, once
+    per run. CSV is read as DuckDB reads it: a header, every column text, RFC 4180 quotes (a
+    doubled quote inside a quoted field), line breaks inside quoted fields. -#}
+{% macro spark__strata_raw_reader(raw_path, table_name) %}
+    {%- set cache = graph.setdefault('strata_spark_raw_readers', {}) -%}
+    {%- set key = invocation_id ~ ':' ~ raw_path ~ ':' ~ table_name -%}
+    {%- if key not in cache -%}
+        {%- set files = strata_spark_raw_files(raw_path) -%}
+        {%- set found = namespace(reader=none) -%}
+        {%- for extension in ['parquet', 'csv'] if found.reader is none -%}
+            {%- set file_name = table_name ~ '.' ~ extension -%}
+            {%- if file_name in files -%}
+                {%- set path = raw_path ~ '/' ~ file_name -%}
+                {%- set file_table = 'raw.' ~ table_name ~ '__file' -%}
+                {%- set options = {'path': path} -%}
+                {%- if extension == 'csv' -%}
+                    {%- do options.update({'header': 'true', 'sep': ',', 'quote': '"', 'escape': '"', 'multiLine': 'true', 'mode': 'FAILFAST'}) -%}
+                {%- endif -%}
+                {%- set option_sql = [] -%}
+                {%- for name, value in options.items() -%}
+                    {%- do option_sql.append(name ~ ' ' ~ strata_spark_literal(value)) -%}
+                {%- endfor -%}
+                {%- do run_query('drop table if exists ' ~ file_table) -%}
+                {%- do run_query('create table ' ~ file_table ~ ' using ' ~ extension ~ ' options (' ~ option_sql | join(', ') ~ ')') -%}
+                {%- set found.reader = {'path': path, 'sql': file_table} -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do cache.update({key: found.reader}) -%}
+    {%- endif -%}
+    {{ return(cache[key]) }}
+{% endmacro %}
+
+{#- The names of the files in the folder raw_path, read once per run; a folder that does not exist
+    stops the run with a message naming it. -#}
+{% macro strata_spark_raw_files(raw_path) %}
+    {%- set cache = graph.setdefault('strata_spark_raw_files', {}) -%}
+    {%- set key = invocation_id ~ ':' ~ raw_path -%}
+    {%- if key not in cache -%}
+        {%- set quoted = '`' ~ raw_path.replace('`', '``') ~ '`' -%}
+        {%- set names = [] -%}
+        {%- for row in run_query('select path from binaryFile.' ~ quoted).rows -%}
+            {%- do names.append(row['path'].rstrip('/').split('/')[-1]) -%}
+        {%- endfor -%}
+        {%- do cache.update({key: names}) -%}
+    {%- endif -%}
+    {{ return(cache[key]) }}
+{% endmacro %}
+
 {#- PostgreSQL reads what `strata load-raw` copied into raw_files (strata/load_raw.py), which must
     be the folder of raw_path. -#}
 {% macro postgres__strata_raw_reader(raw_path, table_name) %}

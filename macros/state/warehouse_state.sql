@@ -266,7 +266,8 @@
     count is not seen (README "When raw data or a rule changes").
 -#}
 {% macro strata_check_raw_unchanged() %}
-    {%- if not execute or flags.WHICH not in ['build', 'run'] or flags.FULL_REFRESH or strata_is_empty_run() -%}
+    {%- if not execute or flags.WHICH not in ['build', 'run'] or flags.FULL_REFRESH or strata_is_empty_run()
+        or not strata_builds_incrementally() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set state_table = strata_state_relation() -%}
@@ -357,7 +358,7 @@
     latest.
 -#}
 {% macro strata_create_state_table() %}
-    {%- if not execute -%}
+    {%- if not execute or not strata_builds_incrementally() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set state_table = strata_state_relation() -%}

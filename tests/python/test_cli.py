@@ -218,8 +218,16 @@ def test_the_engine_of_a_build_is_its_targets_adapter(monkeypatch):
     assert engines.target_of([]) is None
     assert engines.engine_of_target(None) == "duckdb"  # the profile's default target
     assert engines.engine_of_target("postgres") == "postgres"
-    with pytest.raises(ValueError, match="no target 'spark'"):
-        engines.engine_of_target("spark")
+    assert engines.engine_of_target("spark") == "spark"
+    with pytest.raises(ValueError, match="no target 'databricks'"):
+        engines.engine_of_target("databricks")
+    # the Python models' Spark session: the profile's settings, env_var() rendered
+    monkeypatch.setenv("STRATA_SPARK_DIR", "/data/spark")
+    settings = engines.spark_session_settings("spark")
+    assert settings["spark.sql.warehouse.dir"] == "/data/spark/tables"
+    assert settings["spark.sql.ansi.enabled"] == "false"  # as dbt-spark sets it
+    with pytest.raises(ValueError, match="method: session"):
+        engines.spark_session_settings("postgres")
     assert build.python_model_names() == [
         "int_customer_value_scored", "int_experiment_statistics", "int_value_model_fit"
     ]  # fmt: skip

@@ -1,18 +1,19 @@
-"""The same project on PostgreSQL (issue 20; README "Running on Spark / PostgreSQL"): every
-mart built on PostgreSQL equals, row by row, the mart built on DuckDB from the same raw files,
-and the marts the oracle defines equal the oracle there too.
+"""The same project on PostgreSQL and Spark (issue 20; README "Running on Spark / PostgreSQL"):
+every mart built on PostgreSQL or on a local Spark session equals, row by row, the mart built on
+DuckDB from the same raw files, and the marts the oracle defines equal the oracle there too.
 
-`make test-engines` runs this module (its own CI step: it starts a PostgreSQL server, about
-4 minutes in all). It starts the server itself, from the PostgreSQL binaries of the machine, in
-a temporary folder on a free port, and stops it at the end; without them it is skipped, unless
-STRATA_REQUIRE_ENGINES=1 (set by make test-engines) makes that a failure.
+`make test-engines` runs this module (its own CI step). It starts a PostgreSQL server itself,
+from the PostgreSQL binaries of the machine, in a temporary folder on a free port, and stops it
+at the end; Spark runs in the processes of the builds (pyspark, from `make install-spark`, and
+Java). Without them the engine's tests are skipped, unless STRATA_REQUIRE_ENGINES=1 (set by make
+test-engines) makes that a failure.
 
-Datasets, each built on both engines with the same vars:
+Datasets, each built on every engine with the same vars (one DuckDB build shared by both):
 - bad_input: test_bad_input.py's dirty CSV files, every kind of bad row (parsing, quarantine),
   built with dbt's unit tests too;
-- cdnow: the CDNOW sample (the value models' published fits; Python models on PostgreSQL);
-- incremental: test_incremental.py's day1 then day3 exports built incrementally on PostgreSQL
-  (late rows, a reused id, bad rows), against a full DuckDB build of day3.
+- cdnow: the CDNOW sample (the value models' published fits; Python models run by strata);
+- incremental (PostgreSQL): test_incremental.py's day1 then day3 exports built incrementally,
+  against a full DuckDB build of day3. Spark rebuilds every model in full on each build.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,6 +34,7 @@ from pathlib import Path
 
 import duckdb
 import oracle
+import psycopg2
 import pytest
 from compare import MART_COLUMNS, MART_KEYS, assert_rows_match
 from conftest import (
@@ -42,8 +45,6 @@ from conftest import (
     generate_data,
     strata_command,
 )
-
-psycopg2 = pytest.importorskip("psycopg2")
 
 #: A decimal mart column may differ in its 6th decimal: PostgreSQL averages numeric values
 #: exactly, DuckDB through doubles, and both round the result to 6 decimals.
@@ -226,81 +227,166 @@ def sort_key(row: tuple) -> tuple:
     )
 
 
-def assert_marts_equal_across_engines(duck: dict, postgres: dict) -> None:
-    assert sorted(postgres) == sorted(duck), "the two engines built different marts"
+def assert_marts_equal_across_engines(duck: dict, other: dict, engine: str = "PostgreSQL") -> None:
+    assert sorted(other) == sorted(duck), f"{engine} built other marts than DuckDB"
     problems = []
     for table in sorted(duck):
         columns, duck_rows = duck[table]
-        pg_columns, pg_rows = postgres[table]
-        assert pg_columns == columns, f"marts.{table}: columns {pg_columns} on PostgreSQL"
+        pg_columns, pg_rows = other[table]
+        assert pg_columns == columns, f"marts.{table}: columns {pg_columns} on {engine}"
         kept = [i for i, c in enumerate(columns) if c not in BUILD_DEPENDENT_COLUMNS]
         a = sorted((tuple(r[i] for i in kept) for r in duck_rows), key=sort_key)
         b = sorted((tuple(r[i] for i in kept) for r in pg_rows), key=sort_key)
         if len(a) != len(b):
-            problems.append(f"marts.{table}: {len(a)} rows on DuckDB, {len(b)} on PostgreSQL")
+            problems.append(f"marts.{table}: {len(a)} rows on DuckDB, {len(b)} on {engine}")
             continue
         for row_a, row_b in zip(a, b, strict=True):
             if not all(same_value(x, y) for x, y in zip(row_a, row_b, strict=True)):
                 names = [columns[i] for i in kept]
                 problems.append(
-                    f"marts.{table}: first different row\n  DuckDB     "
-                    f"{dict(zip(names, row_a, strict=True))}\n  PostgreSQL "
-                    f"{dict(zip(names, row_b, strict=True))}"
+                    f"marts.{table}: first different row"
+                    f"\n  DuckDB {dict(zip(names, row_a, strict=True))}"
+                    f"\n  {engine} {dict(zip(names, row_b, strict=True))}"
                 )
                 break
     assert not problems, "\n".join(problems)
 
 
 @dataclass(frozen=True)
+class Dataset:
+    raw_dir: Path
+    vars: dict
+
+
+@dataclass(frozen=True)
 class Built:
-    duckdb_path: Path
     database: str
     output: str
 
 
-def build_both(
-    server, tmp_path_factory, name: str, raw_dir: Path, vars: dict, unit_tests: bool = False
-) -> Built:
+def build_postgres(server, tmp_path_factory, name: str, data: Dataset, unit_tests=False) -> Built:
     import json
 
-    work = tmp_path_factory.mktemp(f"engines_{name}")
+    work = tmp_path_factory.mktemp(f"postgres_{name}")
     database = server.create_database(name)
-    output = build_on_postgres(server, database, raw_dir, json.dumps(vars), work, unit_tests)
-    path = build_warehouse(raw_dir, work / "duckdb", {**vars}, BUILD_MODELS_ONLY)
-    return Built(path, database, output)
+    output = build_on_postgres(
+        server, database, data.raw_dir, json.dumps(data.vars), work, unit_tests
+    )
+    return Built(database, output)
+
+
+def build_duckdb(tmp_path_factory, name: str, data: Dataset) -> Path:
+    return build_warehouse(
+        data.raw_dir, tmp_path_factory.mktemp(f"duckdb_{name}"), data.vars, BUILD_MODELS_ONLY
+    )
+
+
+# ------------------------------------------------------------------------- Spark
+
+
+@pytest.fixture(scope="module")
+def spark() -> None:
+    """pyspark (make install-spark) and Java are there, else skip (fail under make test-engines)."""
+    missing = None
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        missing = "pyspark is not installed: make install-spark"
+    if missing is None and shutil.which("java") is None:
+        missing = "Spark needs Java, and there is no java on the PATH"
+    if missing is not None:
+        if os.environ.get("STRATA_REQUIRE_ENGINES") == "1":
+            pytest.fail(missing)
+        pytest.skip(missing)
+
+
+@dataclass(frozen=True)
+class SparkBuilt:
+    marts: dict
+    output: str
+
+
+def build_spark(tmp_path_factory, name: str, data: Dataset, unit_tests=False) -> SparkBuilt:
+    """strata build --target spark into a warehouse of its own, then its marts read back."""
+    import json
+
+    work = tmp_path_factory.mktemp(f"spark_{name}")
+    environment = {**os.environ, "STRATA_SPARK_DIR": str(work / "spark")}
+    completed = subprocess.run(
+        strata_command(
+            "build", "--log-dir", str(work / "logs"), "--target", "spark",
+            "--target-path", str(work / "target"), "--vars", json.dumps(data.vars),
+            *(() if unit_tests else EXCLUDE_UNIT_TESTS),
+        ),
+        env=environment, capture_output=True, text=True,
+    )  # fmt: skip
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, f"strata build --target spark failed:\n{output[-6000:]}"
+    # the marts, written to Parquet by a process of their own (the catalog takes one at a time)
+    dumped = work / "marts"
+    subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("spark_tables.py")), "marts", str(dumped)],
+        env=environment, check=True, capture_output=True, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    connection = duckdb.connect()
+    connection.execute("create schema marts")
+    for parquet in sorted(dumped.glob("*.parquet")):
+        path = str(parquet).replace("'", "''")
+        connection.execute(
+            f"create view marts.{parquet.stem} as select * from read_parquet('{path}')"
+        )
+    return SparkBuilt(marts_of(connection), output)
 
 
 # ------------------------------------------------------------------------- datasets
 
 
 @pytest.fixture(scope="module")
-def bad_input(server, tmp_path_factory) -> Built:
+def bad_input_data(tmp_path_factory) -> Dataset:
     import test_bad_input
 
     raw_dir = test_bad_input.write_plain(
         tmp_path_factory.mktemp("raw_bad_input"), test_bad_input.make_datasets().dirty
     )
-    vars = {**test_bad_input.VARS, "raw_path": str(raw_dir)}
-    # with dbt's unit tests: they pin parsing, scoring and every boundary on fixed rows (a
-    # PostgreSQL trim() that kept tabs around ids failed transactions_parse_strictly)
-    return build_both(server, tmp_path_factory, "bad_input", raw_dir, vars, unit_tests=True)
+    return Dataset(raw_dir, {**test_bad_input.VARS, "raw_path": str(raw_dir)})
 
 
 @pytest.fixture(scope="module")
-def cdnow(server, tmp_path_factory) -> Built:
+def bad_input_duckdb(bad_input_data, tmp_path_factory) -> Path:
+    return build_duckdb(tmp_path_factory, "bad_input", bad_input_data)
+
+
+@pytest.fixture(scope="module")
+def bad_input(server, bad_input_data, tmp_path_factory) -> Built:
+    # with dbt's unit tests: they pin parsing, scoring and every boundary on fixed rows (a
+    # PostgreSQL trim() that kept tabs around ids failed transactions_parse_strictly)
+    return build_postgres(server, tmp_path_factory, "bad_input", bad_input_data, unit_tests=True)
+
+
+@pytest.fixture(scope="module")
+def cdnow_data(tmp_path_factory) -> Dataset:
     import test_value_model
 
     raw_dir = test_value_model.write_raw_transactions(tmp_path_factory.mktemp("raw_cdnow"))
-    vars = {"as_of_date": test_value_model.AS_OF.isoformat(), "raw_path": str(raw_dir)}
-    return build_both(server, tmp_path_factory, "cdnow", raw_dir, vars)
+    return Dataset(
+        raw_dir, {"as_of_date": test_value_model.AS_OF.isoformat(), "raw_path": str(raw_dir)}
+    )
 
 
-def test_bad_input_marts_equal_across_engines_and_the_oracle(server, bad_input):
+@pytest.fixture(scope="module")
+def cdnow_duckdb(cdnow_data, tmp_path_factory) -> Path:
+    return build_duckdb(tmp_path_factory, "cdnow", cdnow_data)
+
+
+@pytest.fixture(scope="module")
+def cdnow(server, cdnow_data, tmp_path_factory) -> Built:
+    return build_postgres(server, tmp_path_factory, "cdnow", cdnow_data)
+
+
+def assert_bad_input_marts(marts: dict, engine: str) -> None:
+    """Every kind of bad row quarantined (none crashed the build); the tiers equal the oracle's."""
     import test_bad_input
 
-    marts = postgres_marts(server, bad_input.database)
-    assert_marts_equal_across_engines(duckdb_marts(bad_input.duckdb_path), marts)
-    # every kind of bad row is quarantined on PostgreSQL too (none crashed the build)
     assert marts["fct_transactions_quarantined"][1], "the bad rows were quarantined"
     datasets = test_bad_input.make_datasets()
     expected = oracle.compute(
@@ -315,17 +401,14 @@ def test_bad_input_marts_equal_across_engines_and_the_oracle(server, bad_input):
             [dict(zip(columns, row, strict=True)) for row in values],
             rows,
             MART_KEYS[mart],
-            f"PostgreSQL {mart} vs oracle",
+            f"{engine} {mart} vs oracle",
             columns=MART_COLUMNS[mart],
         )
 
 
-def test_cdnow_marts_equal_across_engines_with_the_python_models(server, cdnow):
+def assert_cdnow_fits_published(marts: dict) -> None:
     import test_value_model
 
-    assert "Python model int_value_model_fit" in cdnow.output
-    marts = postgres_marts(server, cdnow.database)
-    assert_marts_equal_across_engines(duckdb_marts(cdnow.duckdb_path), marts)
     columns, rows = marts["rpt_value_model_fit"]
     fit = {
         (row["model"], row["parameter"]): row
@@ -335,6 +418,36 @@ def test_cdnow_marts_equal_across_engines_with_the_python_models(server, cdnow):
         assert round(fit["bg_nbd", parameter]["estimate"], places) == published, parameter
     for parameter, (published, places) in test_value_model.PUBLISHED_GAMMA_GAMMA.items():
         assert round(fit["gamma_gamma", parameter]["estimate"], places) == published, parameter
+
+
+def test_bad_input_marts_equal_across_engines_and_the_oracle(server, bad_input, bad_input_duckdb):
+    marts = postgres_marts(server, bad_input.database)
+    assert_marts_equal_across_engines(duckdb_marts(bad_input_duckdb), marts)
+    assert_bad_input_marts(marts, "PostgreSQL")
+
+
+def test_cdnow_marts_equal_across_engines_with_the_python_models(server, cdnow, cdnow_duckdb):
+    assert "Python model int_value_model_fit" in cdnow.output
+    marts = postgres_marts(server, cdnow.database)
+    assert_marts_equal_across_engines(duckdb_marts(cdnow_duckdb), marts)
+    assert_cdnow_fits_published(marts)
+
+
+def test_bad_input_on_spark_equals_duckdb_and_the_oracle(
+    spark, bad_input_data, bad_input_duckdb, tmp_path_factory
+):
+    built = build_spark(tmp_path_factory, "bad_input", bad_input_data, unit_tests=True)
+    assert_marts_equal_across_engines(duckdb_marts(bad_input_duckdb), built.marts, "Spark")
+    assert_bad_input_marts(built.marts, "Spark")
+
+
+def test_cdnow_on_spark_equals_duckdb_with_the_python_models(
+    spark, cdnow_data, cdnow_duckdb, tmp_path_factory
+):
+    built = build_spark(tmp_path_factory, "cdnow", cdnow_data)
+    assert "Python model int_value_model_fit" in built.output
+    assert_marts_equal_across_engines(duckdb_marts(cdnow_duckdb), built.marts, "Spark")
+    assert_cdnow_fits_published(built.marts)
 
 
 def test_incremental_build_on_postgres_equals_a_full_build(server, tmp_path_factory):

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental') }}
+{{ config(materialized=strata_incremental_materialization()) }}
 {#-
     Every distinct raw customer profile row with its verdict (pattern:
     macros/raw/validate_raw_rows.sql; reject rules: macros/raw/reject_rules.sql). Holds PII; no

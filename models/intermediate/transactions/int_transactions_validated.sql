@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=strata_incremental_materialization(),
         post_hook="{{ strata_delete_replaced_verdicts('transaction_id', 'transacted_at') }}",
     )
 }}

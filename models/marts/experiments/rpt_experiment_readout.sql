@@ -92,7 +92,10 @@ costed as (
                 groups.customers * campaigns.cost_per_contact
                 + case
                     when campaign_contacts.contacted_customers > 0
-                        then campaigns.fixed_cost * groups.customers / campaign_contacts.contacted_customers
+                        -- a double, as the column is: a decimal quotient keeps 6 decimals on Spark
+                        then
+                            cast(campaigns.fixed_cost as {{ strata_type_double() }}) * groups.customers
+                            / campaign_contacts.contacted_customers
                     else 0
                 end
         end as campaign_cost,

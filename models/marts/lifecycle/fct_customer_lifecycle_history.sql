@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=strata_incremental_materialization(),
         pre_hook="{{ strata_delete_recomputed_snapshots() }}",
         meta={'strata_rule_vars': [
             'new_customer_days', 'churn_days', 'at_risk_min_days', 'at_risk_gap_multiple',

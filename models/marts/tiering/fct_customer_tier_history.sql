@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=strata_incremental_materialization(),
         pre_hook="{{ strata_delete_recomputed_snapshots() }}",
     )
 }}
