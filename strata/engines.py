@@ -223,6 +223,7 @@ def _replace_table(cursor, session, result, schema: str, table: str, scratch: Pa
     session.unregister("strata_python_model_result")
     with open(csv_path, encoding="utf-8") as data:
         cursor.copy_expert(f"copy {target} from stdin with (format csv)", data)
+    cursor.execute(f"analyze {target}")  # as every dbt model (macros/engines/analyze.sql)
     return result.num_rows
 
 
