@@ -1,5 +1,5 @@
 """Open Strata's dashboard in headless Chromium as a user would, and say whether every chart
-rendered (make bi-check; tests/python/test_bi.py). Runs with .venv-bi's Python (Playwright).
+rendered (tests/python/test_bi.py, run by make test). Runs with .venv-bi's Python (Playwright).
 
     python bi/check_dashboard.py --url http://127.0.0.1:8088 --screenshot out.png \
         [--value customers_scored:customers]

@@ -35,7 +35,7 @@ SCORED = "customers_scored:customers"
 
 def missing() -> str | None:
     if not BI_PYTHON.exists():
-        return ".venv-bi is missing: run make bi-install (make test-bi does)"
+        return ".venv-bi is missing: run make bi-install (make test does)"
     if not Path(CHROMIUM).exists():
         return "chromium is missing: apt-get install chromium (make bi-install does, as root)"
     return None
@@ -43,7 +43,7 @@ def missing() -> str | None:
 
 @pytest.fixture(scope="module", autouse=True)
 def bi_installed() -> None:
-    """Skipped, saying why, where Superset or chromium is missing; make test-bi (CI) sets
+    """Skipped, saying why, where Superset or chromium is missing; CI and make test-bi set
     STRATA_REQUIRE_BI=1, so there a missing piece fails instead."""
     reason = missing()
     if reason and os.environ.get("STRATA_REQUIRE_BI"):
