@@ -296,35 +296,14 @@ class _SparkTables:
     (dropped and written again, as dbt-spark writes a table on plain Parquet)."""
 
     def __init__(self, target: str | None) -> None:
-        import warnings
-
-        # pyspark 4.3 warns that it does not support pandas 3, which is not used here
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            from pyspark.sql import SparkSession
-
-            builder = SparkSession.builder.enableHiveSupport()
-            for key, value in spark_session_settings(target).items():
-                builder = builder.config(key, value)
-            self.spark = builder.getOrCreate()
+        self.spark = spark_session(target)
 
     def run(self, model: PythonModel) -> int:
-        import pyarrow as pa
-
         session = _duckdb_session()
         try:
             for name, (schema, table) in model.refs.items():
                 relation = f"{_spark_identifier(schema)}.{_spark_identifier(table)}"
-                data = self.spark.table(relation).toArrow()
-                # Spark's timestamps arrive zoned (UTC); the models read naive UTC timestamps, as
-                # dbt-duckdb gives them.
-                fields = [
-                    pa.field(field.name, pa.timestamp("us"))
-                    if pa.types.is_timestamp(field.type)
-                    else field
-                    for field in data.schema
-                ]
-                session.register("strata_ref_arrow", data.cast(pa.schema(fields)))
+                session.register("strata_ref_arrow", spark_table_as_arrow(self.spark, relation))
                 session.execute(
                     f"create table {sql_identifier(name)} as select * from strata_ref_arrow"
                 )
@@ -352,6 +331,35 @@ class _SparkTables:
             gateway.proc.wait()
             SparkContext._gateway = None
             SparkContext._jvm = None
+
+
+def spark_session(target: str | None):
+    """A Spark session with the settings of a spark target of profiles/profiles.yml (one per
+    process: a second call returns the same session)."""
+    import warnings
+
+    # pyspark 4.3 warns that it does not support pandas 3, which is not used here
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        from pyspark.sql import SparkSession
+
+        builder = SparkSession.builder.enableHiveSupport()
+        for key, value in spark_session_settings(target).items():
+            builder = builder.config(key, value)
+        return builder.getOrCreate()
+
+
+def spark_table_as_arrow(spark, relation: str):
+    """A Spark table as an Arrow table, its timestamps naive UTC as dbt-duckdb gives them (Spark's
+    arrive zoned, in UTC)."""
+    import pyarrow as pa
+
+    data = spark.table(relation).toArrow()
+    fields = [
+        pa.field(field.name, pa.timestamp("us")) if pa.types.is_timestamp(field.type) else field
+        for field in data.schema
+    ]
+    return data.cast(pa.schema(fields))
 
 
 def _spark_identifier(name: str) -> str:

@@ -11,27 +11,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
-from pyspark.sql import SparkSession
 
-from strata.engines import spark_session_settings
+from strata.engines import spark_session, spark_table_as_arrow
 
 
 def main(schema: str, out: Path) -> None:
-    builder = SparkSession.builder.enableHiveSupport()
-    for key, value in spark_session_settings("spark").items():
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    spark = spark_session("spark")
     out.mkdir(parents=True, exist_ok=True)
     try:
         for row in spark.sql(f"show tables in {schema}").collect():
-            data = spark.table(f"{schema}.{row.tableName}").toArrow()
-            fields = [
-                pa.field(f.name, pa.timestamp("us")) if pa.types.is_timestamp(f.type) else f
-                for f in data.schema
-            ]
-            pq.write_table(data.cast(pa.schema(fields)), out / f"{row.tableName}.parquet")
+            data = spark_table_as_arrow(spark, f"{schema}.{row.tableName}")
+            pq.write_table(data, out / f"{row.tableName}.parquet")
     finally:
         spark.stop()
 
