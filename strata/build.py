@@ -14,6 +14,7 @@ import argparse
 import importlib.util
 import json
 import os
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -36,7 +37,6 @@ SAY_LEVELS = {"warn", "error"}
 # Node statuses the progress line counts (PostgreSQL's models report what the database said,
 # e.g. "insert 0 12"; DuckDB's "ok").
 PROBLEM_STATUSES = {"error", "fail", "warn", "skipped", "runtime error"}
-SELECTION_OPTIONS = ("--select", "-s", "--exclude", "--selector")
 
 DESCRIPTION = (
     "dbt build (seeds, models, every test) into $STRATA_DUCKDB_PATH (default "
@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
         if engine in engines.RUNS_PYTHON_MODELS:
             returncode = dbt_build(command, log_file, dbt_environment())[0]
         else:
-            returncode = build_around_python_models(command, args.passed, log_file)
+            returncode = build_around_python_models(log_dir, args.vars, args.passed, log_file)
     seconds = time.monotonic() - started
     if returncode == 0:
         print(f"Build passed in {seconds:.0f} s.")
@@ -176,34 +176,94 @@ def run(args: argparse.Namespace) -> int:
     return returncode
 
 
-def build_around_python_models(command: list[str], passed: list[str], log_file: TextIO) -> int:
+def split_selection(passed: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """dbt build's arguments as (--select / -s values, --exclude values, the other arguments);
+    an option's values are the arguments after it up to the next option, as dbt reads them."""
+    selects: list[str] = []
+    excludes: list[str] = []
+    others: list[str] = []
+    collecting: list[str] | None = None
+    for argument in passed:
+        name, has_value, value = argument.partition("=")
+        if name in ("--select", "-s", "--exclude"):
+            collecting = excludes if name == "--exclude" else selects
+            if has_value:
+                collecting.append(value)
+        elif collecting is not None and not argument.startswith("-"):
+            collecting.append(argument)
+        else:
+            collecting = None
+            others.append(argument)
+    return selects, excludes, others
+
+
+def selected_models(
+    selects: list[str], excludes: list[str], passed: list[str], vars: str | None, log_dir: Path
+) -> set[str]:
+    """The models dbt selects (dbt ls, so the selection means exactly what it means to dbt)."""
+    target = engines.target_of(passed)
+    command = dbt_command(
+        ["ls"],
+        log_path=log_dir,
+        extra=[
+            "--quiet", "--resource-type", "model", "--output", "name",
+            *(["--target", target] if target else []), *(["--vars", vars] if vars else []),
+            *(["--select", *selects] if selects else []),
+            *(["--exclude", *excludes] if excludes else []),
+        ],
+    )  # fmt: skip
+    listed = subprocess.run(
+        command, cwd=REPO_ROOT, env=dbt_environment(), capture_output=True, text=True
+    )
+    if listed.returncode != 0:
+        raise ValueError(f"dbt ls of the selection failed:\n{listed.stdout}{listed.stderr}")
+    return {line.strip() for line in listed.stdout.splitlines() if line.strip()}
+
+
+def build_around_python_models(
+    log_dir: Path, vars: str | None, passed: list[str], log_file: TextIO
+) -> int:
     """On an engine whose dbt adapter cannot run Python: build what is not downstream of a Python
-    model, run the Python models here (strata.engines), then build the rest."""
-    selecting = [
-        a for a in passed if a.split("=")[0] in ("--select", "-s", "--exclude", "--selector")
-    ]
-    if selecting:
+    model, run the Python models here (strata.engines), then build the rest. With --select /
+    --exclude, each step keeps to the selection: the first excludes the Python models and what
+    depends on them, the second runs the selected Python models, the third builds the selection's
+    part downstream of them (each selector intersected with each `python_model+`)."""
+    if any(argument.split("=")[0] == "--selector" for argument in passed):
         print(
-            "strata build: on this engine it builds the whole project in two parts around the "
-            f"Python models; {selecting[0]} is not supported here (run dbt itself for a part "
-            "that has no Python model upstream).",
+            "strata build: on this engine it builds in three steps around the Python models and "
+            "cannot split a YAML selector between them: use --select / --exclude.",
             file=sys.stderr,
         )
         return 2
-    downstream = [f"{name}+" for name in python_model_names()]
+    selects, excludes, others = split_selection(passed)
+    python = python_model_names()
+    downstream = [f"{name}+" for name in python]
+    to_run = None  # every Python model
+    if selects or excludes:
+        try:
+            to_run = selected_models(selects, excludes, others, vars, log_dir) & set(python)
+        except (DbtNotFound, ValueError) as error:
+            print(f"strata build: {error}", file=sys.stderr)
+            return 1
+    select = ["--select", *selects] if selects else []
     print("  1/3 dbt build of what does not depend on a Python model", flush=True)
-    returncode = dbt_build([*command, "--exclude", *downstream], log_file, dbt_environment())[0]
+    first = [*others, *select, "--exclude", *excludes, *downstream]
+    returncode = dbt_build(build_command(log_dir, vars, first), log_file, dbt_environment())[0]
     if returncode != 0:
         return returncode
     print("  2/3 the Python models", flush=True)
     try:
         engines.run_python_models(
-            target_path_of(passed) / "manifest.json", engines.target_of(passed)
+            target_path_of(passed) / "manifest.json", engines.target_of(passed), only=to_run
         )
     except Exception as error:  # the model's own error, said once; dbt's builds are not run
         print(f"  Python model failed: {type(error).__name__}: {error}", flush=True)
         log_file.write(f"Python model failed: {type(error).__name__}: {error}\n")
         return 1
     print("  3/3 dbt build of the Python models' tables and what depends on them", flush=True)
+    rest = downstream
+    if selects:
+        rest = [f"{selector},{python_model}" for selector in selects for python_model in downstream]
+    third = [*others, "--select", *rest, *(["--exclude", *excludes] if excludes else [])]
     environment = dbt_environment(STRATA_PYTHON_MODELS_RAN="yes")
-    return dbt_build([*command, "--select", *downstream], log_file, environment)[0]
+    return dbt_build(build_command(log_dir, vars, third), log_file, environment)[0]

@@ -227,18 +227,24 @@ def _replace_table(cursor, session, result, schema: str, table: str, scratch: Pa
     return result.num_rows
 
 
-def run_python_models(manifest_path: Path, target: str | None = None, log=print) -> None:
-    """Run every Python model of the manifest on copies of its refs and write its table into
-    the target's engine (PostgreSQL or Spark). Raises on the first failure."""
+def run_python_models(
+    manifest_path: Path, target: str | None = None, log=print, only: set[str] | None = None
+) -> None:
+    """Run every Python model of the manifest (or those named in ``only``), in dependency order,
+    on copies of its refs and write its table into the target's engine (PostgreSQL or Spark).
+    Raises on the first failure."""
     engine = engine_of_target(target)
     # dbt runs in the repository root: relative paths of the profile (the Spark warehouse) are
     # relative to it here too.
     previous_directory = Path.cwd()
     os.chdir(REPO_ROOT)
     try:
+        models = [m for m in python_models(manifest_path) if only is None or m.name in only]
+        if not models:
+            return
         tables = _SparkTables(target) if engine == "spark" else _PostgresTables()
         try:
-            for model in python_models(manifest_path):
+            for model in models:
                 rows = tables.run(model)
                 log(f"  Python model {model.name}: {rows} rows into {model.schema}.{model.alias}")
         finally:

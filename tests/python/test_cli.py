@@ -233,11 +233,21 @@ def test_the_engine_of_a_build_is_its_targets_adapter(monkeypatch):
     ]  # fmt: skip
 
 
-def test_build_on_postgres_refuses_a_selection(tmp_path, capsys):
-    """strata build on PostgreSQL builds the whole project around the Python models."""
-    code = cli.main(["build", "--log-dir", str(tmp_path), "--target", "postgres", "-s", "x+"])
+def test_a_selection_is_split_as_dbt_reads_it():
+    """strata build on PostgreSQL / Spark keeps each of its three steps to the selection."""
+    passed = ["--select", "a", "+b", "--full-refresh", "--exclude=c", "-s", "d,e", "--vars", "{}"]
+    assert build.split_selection(passed) == (
+        ["a", "+b", "d,e"], ["c"], ["--full-refresh", "--vars", "{}"]
+    )  # fmt: skip
+    assert build.split_selection(["--target", "postgres"]) == ([], [], ["--target", "postgres"])
+
+
+def test_build_on_postgres_refuses_a_yaml_selector(tmp_path, capsys):
+    """A YAML selector cannot be split between the steps around the Python models."""
+    arguments = ["--log-dir", str(tmp_path), "--target", "postgres", "--selector", "x"]
+    code = cli.main(["build", *arguments])
     assert code == 2
-    assert "-s is not supported here" in capsys.readouterr().err
+    assert "use --select / --exclude" in capsys.readouterr().err
 
 
 def test_python_models_run_after_the_python_models_they_ref():

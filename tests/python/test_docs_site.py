@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from conftest import parsed_manifest, run_dbt
 
 MARTS_SCHEMA = "marts"

@@ -433,6 +433,32 @@ def test_cdnow_marts_equal_across_engines_with_the_python_models(server, cdnow, 
     assert_cdnow_fits_published(marts)
 
 
+def test_a_selected_build_on_postgres_keeps_to_the_selection(
+    server, cdnow, cdnow_data, cdnow_duckdb, tmp_path
+):
+    """strata build --select / --exclude on PostgreSQL: each of its three steps keeps to the
+    selection, only the selected Python models run, and the marts stay a full build's."""
+    import json
+
+    output = strata(
+        server, cdnow.database, "build", "--log-dir", str(tmp_path / "logs"),
+        "--target", "postgres", "--target-path", str(tmp_path / "target"),
+        "--vars", json.dumps(cdnow_data.vars), *EXCLUDE_UNIT_TESTS,
+        "--select", "int_value_model_fit+", "--exclude", "fct_tier_alerts",
+    )  # fmt: skip
+    assert "Python model int_value_model_fit" in output
+    assert "Python model int_customer_value_scored" in output
+    assert "int_experiment_statistics" not in output
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())  # the 3rd step
+    built = {result["unique_id"] for result in results["results"]}
+    assert {"model.strata.fct_customer_value", "model.strata.dim_customers"} <= built
+    assert "model.strata.fct_tier_alerts" not in built  # excluded
+    assert "model.strata.fct_customer_tier_history" not in built  # not selected
+    assert_marts_equal_across_engines(
+        duckdb_marts(cdnow_duckdb), postgres_marts(server, cdnow.database)
+    )
+
+
 def test_bad_input_on_spark_equals_duckdb_and_the_oracle(
     spark, bad_input_data, bad_input_duckdb, tmp_path_factory
 ):
