@@ -454,6 +454,7 @@ def test_a_selected_build_on_postgres_keeps_to_the_selection(
     assert {"model.strata.fct_customer_value", "model.strata.dim_customers"} <= built
     assert "model.strata.fct_tier_alerts" not in built  # excluded
     assert "model.strata.fct_customer_tier_history" not in built  # not selected
+    assert "model.strata.rpt_experiment_readout" not in built  # after another Python model
     assert_marts_equal_across_engines(
         duckdb_marts(cdnow_duckdb), postgres_marts(server, cdnow.database)
     )
