@@ -20,6 +20,12 @@
     int_customer_first_seen and the calendar, before the snapshot of its first transaction. So
     the spine is not joined to the calendar a second time.
 
+    previous_lifecycle_stage: a prospect's stage is always 'prospect', so the stage at the previous
+    snapshot is looked up (a self-join) only for the rows with transactions, among the rows with
+    transactions; every other previous stage is 'prospect' when the customer was seen by the
+    previous snapshot, else null. At 10M transactions that keeps the 5.7M prospect rows out of
+    the join: about 0.8 s less (DECISIONS.md "Lifecycle stages on the tier history's spine").
+
     is_reactivated compares the first purchase day of the period with the purchase day before
     the period. A gap between two purchase days inside one period would count too, but a period
     lies within one calendar month (at most 30 days between two of its days), so it cannot
@@ -82,7 +88,8 @@ with_transactions as (
             {{ dbt.datediff('accumulated.previous_purchase_date', 'accumulated.period_first_purchase_date', 'day') }}
             > {{ var('churn_days') }},
             false
-        ) as is_reactivated
+        ) as is_reactivated,
+        true as has_transactions
 
     from accumulated
     inner join first_seen
@@ -105,7 +112,8 @@ before_transactions as (
         cast(0 as bigint) as purchase_days,
         cast(null as date) as first_purchase_date,
         cast(null as date) as last_purchase_date,
-        false as is_reactivated
+        false as is_reactivated,
+        false as has_transactions
 
     from first_seen
     inner join snapshot_dates
@@ -179,6 +187,7 @@ known_stages as (
         snapshot_date
 
     from staged
+    where has_transactions
 
     union all
 
@@ -191,33 +200,56 @@ known_stages as (
 
 ),
 
-lifecycle_history as (
+with_known_previous_stages as (
 
     select
-        staged.customer_id,
-        staged.snapshot_date,
-        staged.previous_snapshot_date,
-        staged.first_seen_date,
-        staged.lifecycle_stage,
-        previous_stages.lifecycle_stage as previous_lifecycle_stage,
-        staged.tier,
-        staged.purchase_days,
-        staged.first_purchase_date,
-        staged.last_purchase_date,
-        staged.recency_days,
-        cast(
-            case
-                when staged.purchase_days >= 2
-                    then cast(staged.purchase_span_days as {{ strata_type_double() }}) / (staged.purchase_days - 1)
-            end as {{ strata_type_double() }}
-        ) as mean_purchase_gap_days,
-        staged.is_reactivated
+        staged.*,
+        previous_stages.lifecycle_stage as known_previous_stage
 
     from staged
     left join known_stages as previous_stages
         on
             staged.customer_id = previous_stages.customer_id
             and staged.previous_snapshot_date = previous_stages.snapshot_date
+    where staged.has_transactions
+
+    union all
+
+    select
+        *,
+        cast(null as {{ dbt.type_string() }}) as known_previous_stage
+
+    from staged
+    where not has_transactions
+
+),
+
+lifecycle_history as (
+
+    select
+        customer_id,
+        snapshot_date,
+        previous_snapshot_date,
+        first_seen_date,
+        lifecycle_stage,
+        coalesce(
+            known_previous_stage,
+            case when first_seen_date <= previous_snapshot_date then 'prospect' end
+        ) as previous_lifecycle_stage,
+        tier,
+        purchase_days,
+        first_purchase_date,
+        last_purchase_date,
+        recency_days,
+        cast(
+            case
+                when purchase_days >= 2
+                    then cast(purchase_span_days as {{ strata_type_double() }}) / (purchase_days - 1)
+            end as {{ strata_type_double() }}
+        ) as mean_purchase_gap_days,
+        is_reactivated
+
+    from with_known_previous_stages
 
 )
 
