@@ -170,6 +170,10 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
+def ratio_text(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}x"
+
+
 def verdict(value: float | None, limit: float, at_most: bool) -> str:
     if value is None:
         return "n/a"
@@ -286,6 +290,11 @@ def figure_rows(results: Results) -> list[tuple[str, str, str]]:
             ("  seeds + on-run-start hook", seconds(full.seconds("seed", "operation")), ""),
             ("  start-up + parse (wall − run_results elapsed)", seconds(wall - full.elapsed_s),
              "process start, imports, full parse (fresh target folder)"),
+            ("  run_results elapsed / baseline",
+             ratio_text(ratio(full.elapsed_s, results.baseline.measured.wall_s)
+                        if results.baseline else None),
+             "the full build without dbt's start-up and parse, which grow with the whole "
+             "project, not with `--select`"),
             ("  wall − sum of node times", seconds(wall - full.node_seconds),
              "fixed cost; understated (even negative) when dbt runs nodes at once"),
             ("  wall − time any node was running", seconds(wall - full.busy_s),
@@ -403,9 +412,6 @@ def rounds_table(results: Results) -> list[str]:
 
     def pct(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.0%}"
-
-    def ratio_text(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.2f}x"
 
     def pandas_s(r: Round) -> float | None:
         return r.pandas.timings["total"] if r.pandas else None
