@@ -24,7 +24,7 @@
     snapshot is looked up (a self-join) only for the rows with transactions, among the rows with
     transactions; every other previous stage is 'prospect' when the customer was seen by the
     previous snapshot, else null. At 10M transactions that keeps the 5.7M prospect rows out of
-    the join: about 0.8 s less (DECISIONS.md "Lifecycle stages on the tier history's spine").
+    the join: about 0.5 s less (DECISIONS.md "Lifecycle stages on the tier history's spine").
 
     is_reactivated compares the first purchase day of the period with the purchase day before
     the period. A gap between two purchase days inside one period would count too, but a period
