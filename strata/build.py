@@ -197,16 +197,42 @@ def split_selection(passed: list[str]) -> tuple[list[str], list[str], list[str]]
     return selects, excludes, others
 
 
-def selected_models(
+# The node types a dbt build runs (exposures, metrics, saved queries and sources are listed by
+# dbt ls but run nothing).
+BUILT_TYPES = frozenset({"model", "seed", "snapshot", "test", "unit_test"})
+
+
+def resource_type_arguments(passed: list[str]) -> list[str]:
+    """The --resource-type / --exclude-resource-type options among dbt build's arguments, with
+    their values, for dbt ls to list what the build runs."""
+    kept: list[str] = []
+    collecting = False
+    for argument in passed:
+        name = argument.split("=")[0]
+        if name in ("--resource-type", "--exclude-resource-type"):
+            kept.append(argument)
+            collecting = "=" not in argument
+        elif collecting and not argument.startswith("-"):
+            kept.append(argument)
+        else:
+            collecting = False
+    return kept
+
+
+def selected_nodes(
     selects: list[str], excludes: list[str], passed: list[str], vars: str | None, log_dir: Path
-) -> set[str]:
-    """The models dbt selects (dbt ls, so the selection means exactly what it means to dbt)."""
+) -> dict[str, tuple[str, str]]:
+    """The nodes a dbt build of this selection runs, as {unique_id: (resource_type, name)}, from
+    dbt ls (so the selection means exactly what it means to dbt). dbt ls also writes the
+    manifest into the target path, which downstream_of_python_models reads."""
     target = engines.target_of(passed)
+    target_path = target_path_of(passed)
     command = dbt_command(
         ["ls"],
         log_path=log_dir,
         extra=[
-            "--quiet", "--resource-type", "model", "--output", "name",
+            "--quiet", "--output", "json", "--output-keys", "unique_id", "resource_type", "name",
+            "--target-path", str(target_path), *resource_type_arguments(passed),
             *(["--target", target] if target else []), *(["--vars", vars] if vars else []),
             *(["--select", *selects] if selects else []),
             *(["--exclude", *excludes] if excludes else []),
@@ -217,7 +243,32 @@ def selected_models(
     )
     if listed.returncode != 0:
         raise ValueError(f"dbt ls of the selection failed:\n{listed.stdout}{listed.stderr}")
-    return {line.strip() for line in listed.stdout.splitlines() if line.strip()}
+    nodes = {}
+    for line in listed.stdout.splitlines():
+        if line.startswith("{"):
+            row = json.loads(line)
+            if row["resource_type"] in BUILT_TYPES:
+                nodes[row["unique_id"]] = (row["resource_type"], row["name"])
+    return nodes
+
+
+def downstream_of_python_models(manifest_path: Path) -> set[str]:
+    """The unique ids of the manifest's Python models and of every node downstream of one
+    (their tests included): what `python_model+` selects."""
+    manifest = json.loads(manifest_path.read_text())
+    children = manifest["child_map"]
+    found = {
+        unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node.get("language") == "python"
+    }
+    pending = list(found)
+    while pending:
+        for child in children.get(pending.pop(), []):
+            if child not in found:
+                found.add(child)
+                pending.append(child)
+    return found
 
 
 def build_around_python_models(
@@ -239,19 +290,27 @@ def build_around_python_models(
     python = python_model_names()
     downstream = [f"{name}+" for name in python]
     to_run = None  # every Python model
+    before = after = True  # whether the first and the third step have anything to build
     if selects or excludes:
         try:
-            to_run = selected_models(selects, excludes, others, vars, log_dir) & set(python)
+            nodes = selected_nodes(selects, excludes, others, vars, log_dir)
+            downstream_ids = downstream_of_python_models(target_path_of(passed) / "manifest.json")
         except (DbtNotFound, ValueError) as error:
             print(f"strata build: {error}", file=sys.stderr)
             return 1
+        to_run = {name for kind, name in nodes.values() if kind == "model"} & set(python)
+        before = any(unique_id not in downstream_ids for unique_id in nodes)
+        after = any(unique_id in downstream_ids for unique_id in nodes)
     select = ["--select", *selects] if selects else []
-    print("  1/3 dbt build of what does not depend on a Python model", flush=True)
-    first = [*others, *select, "--exclude", *excludes, *downstream]
-    returncode = dbt_build(build_command(log_dir, vars, first), log_file, dbt_environment())[0]
-    if returncode != 0:
-        return returncode
-    print("  2/3 the Python models", flush=True)
+    if before:
+        print("  1/3 dbt build of what does not depend on a Python model", flush=True)
+        first = [*others, *select, "--exclude", *excludes, *downstream]
+        returncode = dbt_build(build_command(log_dir, vars, first), log_file, dbt_environment())[0]
+        if returncode != 0:
+            return returncode
+    else:
+        print("  1/3 skipped: everything selected depends on a Python model", flush=True)
+    print(f"  2/3 the Python models{': none selected' if to_run == set() else ''}", flush=True)
     try:
         engines.run_python_models(
             target_path_of(passed) / "manifest.json", engines.target_of(passed), only=to_run
@@ -260,6 +319,9 @@ def build_around_python_models(
         print(f"  Python model failed: {type(error).__name__}: {error}", flush=True)
         log_file.write(f"Python model failed: {type(error).__name__}: {error}\n")
         return 1
+    if not after:
+        print("  3/3 skipped: nothing selected depends on a Python model", flush=True)
+        return 0
     print("  3/3 dbt build of the Python models' tables and what depends on them", flush=True)
     rest = downstream
     if selects:

@@ -242,6 +242,35 @@ def test_a_selection_is_split_as_dbt_reads_it():
     assert build.split_selection(["--target", "postgres"]) == ([], [], ["--target", "postgres"])
 
 
+def test_the_steps_of_a_selected_build_know_what_is_downstream_of_a_python_model(tmp_path):
+    """The first or third step of a selected build on PostgreSQL / Spark is skipped when it has
+    nothing to build: what depends on a Python model (its tests and unit tests included) is told
+    from the manifest's child map, and dbt ls gets the build's resource-type options."""
+    nodes = {
+        "model.p.stg": {"resource_type": "model", "language": "sql"},
+        "model.p.fit": {"resource_type": "model", "language": "python"},
+        "model.p.scored": {"resource_type": "model", "language": "sql"},
+        "model.p.other": {"resource_type": "model", "language": "sql"},
+    }
+    children = {
+        "model.p.stg": ["model.p.fit", "model.p.other", "test.p.stg_unique"],
+        "model.p.fit": ["model.p.scored"],
+        "model.p.scored": ["test.p.scored_unique", "unit_test.p.scored.case"],
+        "model.p.other": [],
+    }
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"nodes": nodes, "child_map": children}))
+    assert build.downstream_of_python_models(manifest) == {
+        "model.p.fit", "model.p.scored", "test.p.scored_unique", "unit_test.p.scored.case"
+    }  # fmt: skip
+    passed = ["--full-refresh", "--exclude-resource-type", "unit_test", "seed", "--target", "pg"]
+    assert build.resource_type_arguments(passed) == [
+        "--exclude-resource-type", "unit_test", "seed"
+    ]  # fmt: skip
+    only_models = ["--resource-type=model"]
+    assert build.resource_type_arguments([*only_models, "x"]) == only_models
+
+
 def test_build_on_postgres_refuses_a_yaml_selector(tmp_path, capsys):
     """A YAML selector cannot be split between the steps around the Python models."""
     arguments = ["--log-dir", str(tmp_path), "--target", "postgres", "--selector", "x"]

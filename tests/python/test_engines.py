@@ -437,15 +437,22 @@ def test_a_selected_build_on_postgres_keeps_to_the_selection(
     server, cdnow, cdnow_data, cdnow_duckdb, tmp_path
 ):
     """strata build --select / --exclude on PostgreSQL: each of its three steps keeps to the
-    selection, only the selected Python models run, and the marts stay a full build's."""
+    selection, only the selected Python models run, a step with nothing selected is skipped,
+    and the marts stay a full build's."""
     import json
 
-    output = strata(
-        server, cdnow.database, "build", "--log-dir", str(tmp_path / "logs"),
-        "--target", "postgres", "--target-path", str(tmp_path / "target"),
-        "--vars", json.dumps(cdnow_data.vars), *EXCLUDE_UNIT_TESTS,
-        "--select", "int_value_model_fit+", "--exclude", "fct_tier_alerts",
-    )  # fmt: skip
+    def build(*selection: str) -> str:
+        return strata(
+            server, cdnow.database, "build", "--log-dir", str(tmp_path / "logs"),
+            "--target", "postgres", "--target-path", str(tmp_path / "target"),
+            "--vars", json.dumps(cdnow_data.vars), *EXCLUDE_UNIT_TESTS, *selection,
+        )  # fmt: skip
+
+    output = build("--select", "stg_raw__transactions")
+    assert "1/3 dbt build" in output and "2/3 the Python models: none selected" in output
+    assert "3/3 skipped: nothing selected depends on a Python model" in output
+    output = build("--select", "int_value_model_fit+", "--exclude", "fct_tier_alerts")
+    assert "1/3 skipped: everything selected depends on a Python model" in output
     assert "Python model int_value_model_fit" in output
     assert "Python model int_customer_value_scored" in output
     assert "int_experiment_statistics" not in output
