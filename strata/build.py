@@ -197,19 +197,24 @@ def split_selection(passed: list[str]) -> tuple[list[str], list[str], list[str]]
     return selects, excludes, others
 
 
-# The node types a dbt build runs (exposures, metrics, saved queries and sources are listed by
-# dbt ls but run nothing).
-BUILT_TYPES = frozenset({"model", "seed", "snapshot", "test", "unit_test"})
+# Node types dbt ls lists that a dbt build writes nothing for (every other type counts as work,
+# so a type dbt adds later is never skipped).
+NOT_BUILT_TYPES = frozenset(
+    {"source", "exposure", "metric", "semantic_model", "saved_query", "analysis"}
+)
+RESOURCE_TYPE_OPTIONS = (
+    "--resource-type", "--resource-types", "--exclude-resource-type", "--exclude-resource-types",
+)  # fmt: skip
 
 
 def resource_type_arguments(passed: list[str]) -> list[str]:
-    """The --resource-type / --exclude-resource-type options among dbt build's arguments, with
-    their values, for dbt ls to list what the build runs."""
+    """The --resource-type(s) / --exclude-resource-type(s) options among dbt build's arguments,
+    with their values, for dbt ls to list what the build runs."""
     kept: list[str] = []
     collecting = False
     for argument in passed:
         name = argument.split("=")[0]
-        if name in ("--resource-type", "--exclude-resource-type"):
+        if name in RESOURCE_TYPE_OPTIONS:
             kept.append(argument)
             collecting = "=" not in argument
         elif collecting and not argument.startswith("-"):
@@ -247,7 +252,7 @@ def selected_nodes(
     for line in listed.stdout.splitlines():
         if line.startswith("{"):
             row = json.loads(line)
-            if row["resource_type"] in BUILT_TYPES:
+            if row["resource_type"] not in NOT_BUILT_TYPES:
                 nodes[row["unique_id"]] = (row["resource_type"], row["name"])
     return nodes
 
@@ -298,6 +303,9 @@ def build_around_python_models(
         except (DbtNotFound, ValueError) as error:
             print(f"strata build: {error}", file=sys.stderr)
             return 1
+        if not nodes:
+            print("strata build: the selection matches nothing to build.", flush=True)
+            return 0
         to_run = {name for kind, name in nodes.values() if kind == "model"} & set(python)
         before = any(unique_id not in downstream_ids for unique_id in nodes)
         after = any(unique_id in downstream_ids for unique_id in nodes)

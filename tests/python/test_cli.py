@@ -269,6 +269,8 @@ def test_the_steps_of_a_selected_build_know_what_is_downstream_of_a_python_model
     ]  # fmt: skip
     only_models = ["--resource-type=model"]
     assert build.resource_type_arguments([*only_models, "x"]) == only_models
+    plural = ["--resource-types", "model", "test"]
+    assert build.resource_type_arguments([*plural, "--full-refresh"]) == plural
 
 
 def test_build_on_postgres_refuses_a_yaml_selector(tmp_path, capsys):
